@@ -1,0 +1,87 @@
+"""Writing and verifying the audit trail (see ``accounts.models.audit``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+
+from accounts.models.audit import GENESIS_HASH, AuditEntry
+
+# One arbitrary 64-bit key for PostgreSQL's advisory lock that serialises appends to the chain.
+_CHAIN_LOCK_KEY = 0x60B0_AD17
+
+
+def _lock_chain() -> None:
+    """Serialise appenders until this transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: transactions are BEGIN IMMEDIATE
+    (settings), so the writer already holds the database's write lock. The unique constraint on
+    ``prev_hash`` is the last line of defence: two entries can never claim the same predecessor.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def _plain(summary: dict[str, Any]) -> dict[str, Any]:
+    # Store exactly what JSON gives back, so the hash recomputes identically after a round trip.
+    return json.loads(json.dumps(summary, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    summary: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Call it inside the service's transaction, after the change it records,
+    so that the change and its entry commit or roll back together."""
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
+        is_user = actor is not None and getattr(actor, "is_authenticated", False)
+        entry = AuditEntry(
+            seq=(last.seq + 1) if last else 1,
+            created_at=datetime.now(UTC),
+            actor=actor if is_user else None,
+            actor_label=(actor.email if is_user else str(actor or "system"))[:254],
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            object_repr=str(obj)[:300] if obj is not None else "",
+            summary=_plain(summary or {}),
+            prev_hash=last.hash if last else GENESIS_HASH,
+        )
+        entry.hash = entry.compute_hash()
+        entry.save(force_insert=True)
+        return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    entry_id: int
+    reason: str
+
+
+def audit_verify_chain() -> tuple[int, ChainBreak | None]:
+    """Walk the chain in order. Returns (entries checked, first break or None)."""
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected_seq:
+            return checked, ChainBreak(entry.seq, entry.pk, f"expected sequence {expected_seq}: an entry is missing")
+        if entry.prev_hash != expected_prev:
+            return checked, ChainBreak(
+                entry.seq, entry.pk, "previous-hash link does not match the entry before it (deleted or reordered)"
+            )
+        if entry.compute_hash() != entry.hash:
+            return checked, ChainBreak(entry.seq, entry.pk, "content does not match its hash (edited)")
+        expected_prev, expected_seq = entry.hash, expected_seq + 1
+        checked += 1
+    return checked, None

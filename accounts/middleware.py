@@ -1,0 +1,44 @@
+"""MFA before acting: directory administrators, experts and evaluators must set up TOTP first.
+
+Until they have, every page but the MFA set-up pages, logout, language switching and static files
+sends them to the TOTP set-up page (API calls get 403). Once an authenticator exists, allauth asks
+for a code at every login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+_ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/verify/", "/survey/")
+
+
+def user_has_totp(user: object) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class RequireMFAMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "role_requires_mfa", False)
+            and not request.path.startswith(_ALLOWED_PREFIXES)
+            and not user_has_totp(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": _("Set up two-factor authentication before using this role.")}, status=403
+                )
+            messages.warning(request, _("Your role requires two-factor authentication. Set up an authenticator app first."))
+            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+        return self.get_response(request)

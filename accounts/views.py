@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts import selectors, services
+from accounts.exceptions import DomainError
+from accounts.forms import InvitationAcceptForm, InvitationForm
+from accounts.models import Invitation
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's workspace: who they act for and what they can do."""
+    return render(request, "accounts/dashboard.html", {"user_obj": request.user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations(request: HttpRequest) -> HttpResponse:
+    department = request.user.department
+    if department is None or not request.user.has_perm("accounts.invite_staff", department):
+        raise PermissionDenied
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                department=department, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field, str(exc.message))
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("accounts:invitations")
+    return render(
+        request,
+        "accounts/invitation_list.html",
+        {"form": form, "invitations": selectors.invitations_for_department(department)[:100],
+         "department": department},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.select_related("department").filter(token=token).first()
+    if invitation is None or not invitation.is_open:
+        return render(request, "accounts/invitation_invalid.html", status=410)
+    form = InvitationAcceptForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"]
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to GovBuy."))
+            return redirect("dashboard")
+    return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.view_audit"):
+        raise PermissionDenied
+    page = Paginator(selectors.audit_entries(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_list.html", {"page": page})

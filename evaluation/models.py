@@ -1,0 +1,1 @@
+"""Third-party performance evaluation (issue to come)."""

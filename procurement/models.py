@@ -1,0 +1,1 @@
+"""Tenders, bids, opening, bid evaluation, award, contracts and payments (issues to come)."""

@@ -1,0 +1,68 @@
+"""Fixtures for the whole suite. Tests run on SQLite by default and on PostgreSQL + Redis in CI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from accounts.models import Role, User
+from config.celery import app as celery_app
+from tests.factories import PASSWORD, DepartmentFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolation(settings: Any, tmp_path: Any) -> Iterator[None]:
+    """Each test: its own media folder, local e-mail outbox, empty cache, Celery run in-process."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    cache.clear()
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+def _verified(user: User) -> User:
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    return user
+
+
+@pytest.fixture
+def department(db: Any) -> Any:
+    return DepartmentFactory(code="JMMZ", name="江门市民政局")
+
+
+@pytest.fixture
+def purchaser(department: Any) -> User:
+    return _verified(UserFactory(role=Role.PURCHASER, department=department, is_department_admin=True))
+
+
+@pytest.fixture
+def supplier(db: Any) -> User:
+    return _verified(UserFactory(role=Role.SUPPLIER))
+
+
+@pytest.fixture
+def supplier_membership(supplier: User) -> Any:
+    return MembershipFactory(user=supplier, is_admin=True)
+
+
+@pytest.fixture
+def directory_admin(department: Any) -> User:
+    return _verified(UserFactory(role=Role.DIRECTORY_ADMIN, department=department))
+
+
+@pytest.fixture
+def verified_user() -> Any:
+    return _verified
