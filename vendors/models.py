@@ -11,6 +11,55 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class OrganisationKind(models.TextChoices):
+    """Derived from the unified social credit code (GB 32100-2015): the registering department
+    (first character) and the organisation type (second character)."""
+
+    SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+    OTHER = "other", _("Other")
+
+
+def kind_from_credit_code(code: str) -> OrganisationKind:
+    """51 social group, 52 private non-enterprise unit / social service organisation, 53 foundation
+    (registered by civil affairs); 9x enterprises (market regulation); 12 public institutions."""
+    code = code.upper()
+    if code[:2] in {"51", "52", "53"}:
+        return OrganisationKind.SOCIAL_ORGANISATION
+    if code[:1] == "9":
+        return OrganisationKind.ENTERPRISE
+    if code[:2] == "12":
+        return OrganisationKind.PUBLIC_INSTITUTION
+    return OrganisationKind.OTHER
+
+
+class ServiceCategory(models.Model):
+    """A kind of service the government buys (养老服务, 助残服务 ...), the unit of qualification."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
 class Organisation(models.Model):
     """A would-be undertaker, identified by its unified social credit code (统一社会信用代码)."""
 
@@ -34,6 +83,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def kind(self) -> OrganisationKind:
+        return kind_from_credit_code(self.credit_code)
 
 
 class OrganisationMembership(models.Model):
