@@ -10,7 +10,11 @@ PO = Path(__file__).resolve().parent.parent / "locale/zh_Hans/LC_MESSAGES/django
 
 
 def _missing(po: polib.POFile) -> list[polib.POEntry]:
-    return [e for e in po if not e.obsolete and ("fuzzy" in e.flags or not (e.msgstr or any(e.msgstr_plural.values())))]
+    return [
+        e
+        for e in po
+        if not e.obsolete and ("fuzzy" in e.flags or not (e.msgstr or any(e.msgstr_plural.values())))
+    ]
 
 
 def main() -> int:

@@ -75,10 +75,14 @@ def audit_verify_chain() -> tuple[int, ChainBreak | None]:
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
-            return checked, ChainBreak(entry.seq, entry.pk, f"expected sequence {expected_seq}: an entry is missing")
+            return checked, ChainBreak(
+                entry.seq, entry.pk, f"expected sequence {expected_seq}: an entry is missing"
+            )
         if entry.prev_hash != expected_prev:
             return checked, ChainBreak(
-                entry.seq, entry.pk, "previous-hash link does not match the entry before it (deleted or reordered)"
+                entry.seq,
+                entry.pk,
+                "previous-hash link does not match the entry before it (deleted or reordered)",
             )
         if entry.compute_hash() != entry.hash:
             return checked, ChainBreak(entry.seq, entry.pk, "content does not match its hash (edited)")

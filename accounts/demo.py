@@ -42,7 +42,9 @@ def ensure_user(ctx: DemoContext, email: str, role: str, **fields: object) -> Us
         user.role = role
         user.set_password(ctx.password)
         user.save()
-    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
     account = DemoAccount(email=email, role=role or "site administrator")
     if user.role_requires_mfa:
         account.totp_secret = ensure_totp(user)
@@ -80,10 +82,21 @@ def seed(ctx: DemoContext) -> None:
 
     jmmz = departments["JMMZ"]
     ctx.shared["purchaser"] = ensure_user(
-        ctx, "purchaser@example.org", Role.PURCHASER, full_name="陈采购", department=jmmz, is_department_admin=True
+        ctx,
+        "purchaser@example.org",
+        Role.PURCHASER,
+        full_name="陈采购",
+        department=jmmz,
+        is_department_admin=True,
     )
-    ensure_user(ctx, "purchaser2@example.org", Role.PURCHASER, full_name="李蓬江", department=departments["PJMZ"],
-                is_department_admin=True)
+    ensure_user(
+        ctx,
+        "purchaser2@example.org",
+        Role.PURCHASER,
+        full_name="李蓬江",
+        department=departments["PJMZ"],
+        is_department_admin=True,
+    )
     ctx.shared["directory_admin"] = ensure_user(
         ctx, "directory@example.org", Role.DIRECTORY_ADMIN, full_name="黄目录", department=jmmz
     )
@@ -96,15 +109,23 @@ def seed(ctx: DemoContext) -> None:
     )
     ctx.shared["expert"] = expert
     ctx.shared["evaluator"] = ensure_user(
-        ctx, "evaluator@example.org", Role.EVALUATOR, full_name="郑评价", evaluator_organisation=evaluator_orgs[0]
+        ctx,
+        "evaluator@example.org",
+        Role.EVALUATOR,
+        full_name="郑评价",
+        evaluator_organisation=evaluator_orgs[0],
     )
     ctx.shared["supplier"] = ensure_user(ctx, "supplier@example.org", Role.SUPPLIER, full_name="林社工")
     admin = User.objects.filter(email="admin@example.org").first()
     if admin is None:
-        admin = User.objects.create_superuser("admin@example.org", ctx.password, full_name="系统管理员", role="")
+        admin = User.objects.create_superuser(
+            "admin@example.org", ctx.password, full_name="系统管理员", role=""
+        )
     else:
         admin.set_password(ctx.password)
         admin.is_staff = admin.is_superuser = True
         admin.save()
-    EmailAddress.objects.update_or_create(user=admin, email=admin.email, defaults={"verified": True, "primary": True})
+    EmailAddress.objects.update_or_create(
+        user=admin, email=admin.email, defaults={"verified": True, "primary": True}
+    )
     ctx.accounts.append(DemoAccount(email=admin.email, role="site administrator", note="/admin/"))

@@ -25,7 +25,9 @@ class SupplierSignupForm(forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(
-        label=_("Role"), choices=[(r.value, r.label) for r in Role if r in DEPARTMENT_ROLES], initial=Role.PURCHASER
+        label=_("Role"),
+        choices=[(r.value, r.label) for r in Role if r in DEPARTMENT_ROLES],
+        initial=Role.PURCHASER,
     )
 
     def clean_email(self) -> str:
@@ -37,7 +39,9 @@ class InvitationForm(forms.Form):
 
 class InvitationAcceptForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=100)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     password2 = forms.CharField(
         label=_("Password (again)"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
@@ -53,7 +57,9 @@ class InvitationAcceptForm(forms.Form):
             self.add_error("password2", _("The two passwords do not match."))
         elif p1:
             try:
-                password_validation.validate_password(p1, User(email=self.email, full_name=data.get("full_name", "")))
+                password_validation.validate_password(
+                    p1, User(email=self.email, full_name=data.get("full_name", ""))
+                )
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data

@@ -39,6 +39,8 @@ class RequireMFAMiddleware:
                 return JsonResponse(
                     {"detail": _("Set up two-factor authentication before using this role.")}, status=403
                 )
-            messages.warning(request, _("Your role requires two-factor authentication. Set up an authenticator app first."))
+            messages.warning(
+                request, _("Your role requires two-factor authentication. Set up an authenticator app first.")
+            )
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -26,8 +26,14 @@ class NavItem:
 _items: list[NavItem] = []
 
 
-def register(label: str | Promise, url_name: str, *, roles: Iterable[str] = (), signed_in: bool = False,
-             order: int = 100) -> None:
+def register(
+    label: str | Promise,
+    url_name: str,
+    *,
+    roles: Iterable[str] = (),
+    signed_in: bool = False,
+    order: int = 100,
+) -> None:
     item = NavItem(label, url_name, frozenset(roles), signed_in or bool(roles), order)
     if item not in _items:
         _items.append(item)
@@ -40,7 +46,11 @@ def items_for(user: Any) -> list[dict[str, str]]:
     for item in sorted(_items, key=lambda i: i.order):
         if item.signed_in and not authenticated:
             continue
-        if item.roles and role not in item.roles and not (authenticated and user.is_superuser and "*" in item.roles):
+        if (
+            item.roles
+            and role not in item.roles
+            and not (authenticated and user.is_superuser and "*" in item.roles)
+        ):
             continue
         try:
             url = reverse(item.url_name)
@@ -57,6 +67,10 @@ def register_defaults() -> None:
 
     register(_("Home"), "home", order=0)
     register(_("My workspace"), "dashboard", signed_in=True, order=10)
-    register(_("Staff invitations"), "accounts:invitations", roles=[Role.PURCHASER, Role.DIRECTORY_ADMIN,
-                                                                  Role.SUPERVISOR], order=90)
+    register(
+        _("Staff invitations"),
+        "accounts:invitations",
+        roles=[Role.PURCHASER, Role.DIRECTORY_ADMIN, Role.SUPERVISOR],
+        order=90,
+    )
     register(_("Audit trail"), "accounts:audit", roles=[Role.SUPERVISOR, "*"], order=95)

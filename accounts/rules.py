@@ -62,6 +62,8 @@ def is_in_owner_evaluator_organisation(user: Any, obj: Any) -> bool:
 
 # Department staff management: a department administrator, for their own department only.
 rules.add_perm("accounts.invite_staff", is_department_admin & is_in_owner_department)
-rules.add_perm("accounts.view_department", (is_purchaser | is_directory_admin | is_supervisor) & is_in_owner_department)
+rules.add_perm(
+    "accounts.view_department", (is_purchaser | is_directory_admin | is_supervisor) & is_in_owner_department
+)
 # The audit trail is read by supervisors (财政局, 审计) and the site administrator.
 rules.add_perm("accounts.view_audit", is_supervisor | is_site_admin)

@@ -30,8 +30,12 @@ def invitation_create(*, department: Department, email: str, role: str, by: User
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError(_("A user with this e-mail address already exists."), field="email")
     invitation = Invitation.objects.create(email=email, department=department, role=role, invited_by=by)
-    audit_record(actor=by, action="invitation.create", obj=invitation,
-                 summary={"email": email, "role": role, "department": department.code})
+    audit_record(
+        actor=by,
+        action="invitation.create",
+        obj=invitation,
+        summary={"email": email, "role": role, "department": department.code},
+    )
     from accounts.tasks import send_invitation_email
 
     send_invitation_email.delay_on_commit(invitation.pk)
@@ -43,9 +47,12 @@ def invitation_send_email(invitation: Invitation) -> None:
     with translation.override(invitation.invited_by.language or settings.LANGUAGE_CODE):
         context = {
             "invitation": invitation,
-            "url": settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", args=[invitation.token]),
+            "url": settings.SITE_URL.rstrip("/")
+            + reverse("accounts:invitation_accept", args=[invitation.token]),
         }
-        subject = str(_("Invitation to GovBuy from %(department)s")) % {"department": invitation.department.name}
+        subject = str(_("Invitation to GovBuy from %(department)s")) % {
+            "department": invitation.department.name
+        }
         body = render_to_string("accounts/email/invitation.txt", context)
     send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [invitation.email])
 
@@ -53,20 +60,32 @@ def invitation_send_email(invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     """The invited person sets a name and password; the link proves the e-mail address."""
-    invitation = Invitation.objects.select_for_update().select_related("department").filter(token=token).first()
+    invitation = (
+        Invitation.objects.select_for_update().select_related("department").filter(token=token).first()
+    )
     if invitation is None or not invitation.is_open:
-        raise DomainError(_("This invitation is no longer valid. Ask your department administrator for a new one."))
+        raise DomainError(
+            _("This invitation is no longer valid. Ask your department administrator for a new one.")
+        )
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise DomainError(_("A user with this e-mail address already exists."))
     user = User.objects.create_user(
-        invitation.email, password, full_name=full_name, role=invitation.role, department=invitation.department
+        invitation.email,
+        password,
+        full_name=full_name,
+        role=invitation.role,
+        department=invitation.department,
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
-    audit_record(actor=user, action="invitation.accept", obj=invitation,
-                 summary={"role": user.role, "department": invitation.department.code})
+    audit_record(
+        actor=user,
+        action="invitation.accept",
+        obj=invitation,
+        summary={"role": user.role, "department": invitation.department.code},
+    )
     return user
 
 

@@ -9,6 +9,8 @@ from accounts.models import Invitation
 def send_invitation_email(invitation_id: int) -> None:
     from accounts.services import invitation_send_email
 
-    invitation = Invitation.objects.select_related("department", "invited_by").filter(pk=invitation_id).first()
+    invitation = (
+        Invitation.objects.select_related("department", "invited_by").filter(pk=invitation_id).first()
+    )
     if invitation is not None and invitation.is_open:
         invitation_send_email(invitation)

@@ -14,17 +14,18 @@ from accounts import selectors, services
 from accounts.exceptions import DomainError
 from accounts.forms import InvitationAcceptForm, InvitationForm
 from accounts.models import Invitation
+from accounts.types import AuthenticatedRequest
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in user's workspace: who they act for and what they can do."""
     return render(request, "accounts/dashboard.html", {"user_obj": request.user})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitations(request: HttpRequest) -> HttpResponse:
+def invitations(request: AuthenticatedRequest) -> HttpResponse:
     department = request.user.department
     if department is None or not request.user.has_perm("accounts.invite_staff", department):
         raise PermissionDenied
@@ -32,19 +33,26 @@ def invitations(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(
-                department=department, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                department=department,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
                 by=request.user,
             )
         except DomainError as exc:
             form.add_error(exc.field, str(exc.message))
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("accounts:invitations")
     return render(
         request,
         "accounts/invitation_list.html",
-        {"form": form, "invitations": selectors.invitations_for_department(department)[:100],
-         "department": department},
+        {
+            "form": form,
+            "invitations": selectors.invitations_for_department(department)[:100],
+            "department": department,
+        },
     )
 
 
@@ -69,7 +77,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
     if not request.user.has_perm("accounts.view_audit"):
         raise PermissionDenied
     page = Paginator(selectors.audit_entries(), 50).get_page(request.GET.get("page"))

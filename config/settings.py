@@ -33,7 +33,9 @@ _secret_names = ("SECRET_KEY", "GOVBUY_MASTER_KEY")
 if all(env.str(name, default="") for name in _secret_names):
     _local_secrets: dict[str, str] = {}
 elif DEBUG:
-    _local_secrets = load_or_create(Path(env.str("GOVBUY_LOCAL_SECRETS", default=str(BASE_DIR / ".local/secrets.env"))))
+    _local_secrets = load_or_create(
+        Path(env.str("GOVBUY_LOCAL_SECRETS", default=str(BASE_DIR / ".local/secrets.env")))
+    )
 else:
     missing = ", ".join(n for n in _secret_names if not env.str(n, default=""))
     raise ImproperlyConfigured(f"With DEBUG off these secrets must come from the environment: {missing}")
@@ -234,7 +236,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GovBuy 政府购买服务平台 <noreply@govbuy.example.org>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="GovBuy 政府购买服务平台 <noreply@govbuy.example.org>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- REST API --------------------------------------------------------------------------------------

@@ -19,7 +19,10 @@ def _isolation(settings: Any, tmp_path: Any) -> Iterator[None]:
     """Each test: its own media folder, local e-mail outbox, empty cache, Celery run in-process."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
     cache.clear()
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
@@ -34,7 +37,9 @@ def password() -> str:
 
 
 def _verified(user: User) -> User:
-    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
     return user
 
 

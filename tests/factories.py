@@ -45,13 +45,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
     class Params:
         purchaser = factory.Trait(role=Role.PURCHASER, department=factory.SubFactory(DepartmentFactory))
-        directory_admin = factory.Trait(role=Role.DIRECTORY_ADMIN, department=factory.SubFactory(DepartmentFactory))
+        directory_admin = factory.Trait(
+            role=Role.DIRECTORY_ADMIN, department=factory.SubFactory(DepartmentFactory)
+        )
         supervisor = factory.Trait(role=Role.SUPERVISOR, department=factory.SubFactory(DepartmentFactory))
         expert = factory.Trait(role=Role.EXPERT)
         evaluator = factory.Trait(

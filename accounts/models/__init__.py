@@ -13,4 +13,11 @@ from accounts.models.users import (
 
 __all__ = [
     "DEPARTMENT_ROLES",
-    "AuditEntry", "Department", "EvaluatorOrganisation", "ExpertProfile", "Invitation", "Role", "User"]
+    "AuditEntry",
+    "Department",
+    "EvaluatorOrganisation",
+    "ExpertProfile",
+    "Invitation",
+    "Role",
+    "User",
+]

@@ -51,7 +51,9 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=100, blank=True, editable=False)
     object_id = models.CharField(_("object id"), max_length=64, blank=True, editable=False)
     object_repr = models.CharField(_("object"), max_length=300, blank=True, editable=False)
-    summary = models.JSONField(_("summary of the change"), default=dict, encoder=DjangoJSONEncoder, editable=False)
+    summary = models.JSONField(
+        _("summary of the change"), default=dict, encoder=DjangoJSONEncoder, editable=False
+    )
     prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True, editable=False)
     hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
 

@@ -56,7 +56,9 @@ class Department(models.Model):
         verbose_name_plural = _("departments")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z][A-Z0-9]{1,11}$"), name="department_code_upper"),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z][A-Z0-9]{1,11}$"), name="department_code_upper"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,7 +103,11 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.update(is_staff=True, is_superuser=True)
         extra.setdefault("role", Role.SUPERVISOR)
-        if extra["role"] in DEPARTMENT_ROLES and not extra.get("department") and not extra.get("department_id"):
+        if (
+            extra["role"] in DEPARTMENT_ROLES
+            and not extra.get("department")
+            and not extra.get("department_id")
+        ):
             extra["role"] = ""
         return self._create(email, password, **extra)
 
@@ -122,7 +128,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="staff",
     )
     is_department_admin = models.BooleanField(
-        _("department administrator"), default=False, help_text=_("May invite and manage the department's staff.")
+        _("department administrator"),
+        default=False,
+        help_text=_("May invite and manage the department's staff."),
     )
     evaluator_organisation = models.ForeignKey(
         EvaluatorOrganisation,
@@ -222,7 +230,9 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invitation_expiry)
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("invitation")

@@ -20,11 +20,15 @@ class Command(BaseCommand):
     help = "Create or refresh the demo data and demo users (refuses with DEBUG off unless --force)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never on a live site).")
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never on a live site)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("DEBUG is off: this looks like production. Use --force to seed demo data anyway.")
+            raise CommandError(
+                "DEBUG is off: this looks like production. Use --force to seed demo data anyway."
+            )
         ctx = DemoContext(password=os.environ.get("DEMO_PASSWORD") or "govbuy-demo", stdout=self.stdout)
         self.stdout.write("Seeding GovBuy demo data …")
         with transaction.atomic():
@@ -43,12 +47,14 @@ class Command(BaseCommand):
     def _print_accounts(self, ctx: DemoContext) -> None:
         w = self.stdout.write
         w("")
-        w(self.style.SUCCESS("Demo accounts (password: %s)" % ctx.password))
+        w(self.style.SUCCESS(f"Demo accounts (password: {ctx.password})"))
         w(f"  {'e-mail':<28} {'role':<20} note")
         for a in ctx.accounts:
             note = a.note
             if a.totp_secret:
-                note = f"TOTP secret {a.totp_secret} (add it to an authenticator app; codes are asked at login)"
+                note = (
+                    f"TOTP secret {a.totp_secret} (add it to an authenticator app; codes are asked at login)"
+                )
             w(f"  {a.email:<28} {a.role:<20} {note}")
         w("")
         w(f"Open {settings.SITE_URL}/ and sign in at {settings.SITE_URL}/accounts/login/")
