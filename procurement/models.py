@@ -1,1 +1,0 @@
-"""Tenders, bids, opening, bid evaluation, award, contracts and payments (issues to come)."""

@@ -1,0 +1,28 @@
+"""Procurement models, split by concern. Each module re-exported here."""
+
+from procurement.models.calendar import CalendarYear, HolidayOverride
+from procurement.models.tenders import (
+    Amendment,
+    CategorySubscription,
+    Clarification,
+    ProcurementMethod,
+    ScoringCriterion,
+    Tender,
+    TenderDocument,
+    TenderReferenceCounter,
+    TenderStatus,
+)
+
+__all__ = [
+    "Amendment",
+    "CalendarYear",
+    "CategorySubscription",
+    "Clarification",
+    "HolidayOverride",
+    "ProcurementMethod",
+    "ScoringCriterion",
+    "Tender",
+    "TenderDocument",
+    "TenderReferenceCounter",
+    "TenderStatus",
+]
