@@ -24,9 +24,13 @@ def seed(ctx: DemoContext) -> None:
             "address": "江门市蓬江区建设路 8 号",
         },
     )
-    OrganisationMembership.objects.update_or_create(
-        user=ctx.shared["supplier"], organisation=org,
-        defaults={"is_admin": True, "status": OrganisationMembership.Status.APPROVED, "decided_at": timezone.now()},
-    )
+    if not OrganisationMembership.objects.filter(user=ctx.shared["supplier"], organisation=org).exists():
+        OrganisationMembership.objects.create(
+            user=ctx.shared["supplier"],
+            organisation=org,
+            is_admin=True,
+            status=OrganisationMembership.Status.APPROVED,
+            decided_at=timezone.now(),
+        )
     ctx.shared.setdefault("organisations", []).append(org)
     ctx.log(f"organisation {org.name} with supplier@example.org as its administrator")
