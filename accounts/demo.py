@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
 
 from accounts.demo_support import DemoAccount, DemoContext
 from accounts.models import Department, EvaluatorOrganisation, ExpertProfile, Role, User
@@ -28,8 +30,13 @@ EVALUATOR_ORGS = [
 
 
 def demo_totp_secret(email: str) -> str:
-    """A stable secret per demo account, so re-running seed_demo keeps phones' authenticators valid."""
-    return base64.b32encode(hashlib.sha256(f"govbuy-demo-totp:{email}".encode()).digest()[:20]).decode()
+    """A stable secret per demo account, so re-running seed_demo keeps phones' authenticators valid.
+
+    Derived from this installation's SECRET_KEY rather than from the e-mail alone: a secret anyone
+    could compute from the source code would make the demo's second factor no factor at all.
+    """
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"govbuy-demo-totp:{email}".encode(), hashlib.sha256)
+    return base64.b32encode(digest.digest()[:20]).decode()
 
 
 def ensure_user(ctx: DemoContext, email: str, role: str, **fields: object) -> User:

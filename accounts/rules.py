@@ -27,7 +27,12 @@ is_directory_admin = _has_role(Role.DIRECTORY_ADMIN)
 is_expert = _has_role(Role.EXPERT)
 is_evaluator = _has_role(Role.EVALUATOR)
 is_supervisor = _has_role(Role.SUPERVISOR)
-is_site_admin = rules.is_superuser
+
+
+@rules.predicate
+def is_site_admin(user: Any) -> bool:
+    # rules.is_superuser alone would let a deactivated administrator keep reading the audit trail.
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
 
 
 @rules.predicate

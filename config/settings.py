@@ -12,6 +12,7 @@ Production and CI differ only by environment (see README "Running in production"
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +44,14 @@ else:
 SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secrets["SECRET_KEY"]
 # Wraps the per-tender keys that encrypt sealed bids (procurement). 32 bytes, url-safe base64.
 GOVBUY_MASTER_KEY = env.str("GOVBUY_MASTER_KEY", default="") or _local_secrets["GOVBUY_MASTER_KEY"]
+try:
+    _padded = GOVBUY_MASTER_KEY.strip() + "=" * (-len(GOVBUY_MASTER_KEY.strip()) % 4)
+    _master_key_ok = len(base64.urlsafe_b64decode(_padded.encode("ascii"))) == 32
+except (ValueError, UnicodeEncodeError):
+    _master_key_ok = False
+if not _master_key_ok:
+    # Fail at start-up, not at the first bid opening, when the key cannot wrap anything.
+    raise ImproperlyConfigured("GOVBUY_MASTER_KEY must be url-safe base64 of exactly 32 random bytes.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -175,10 +184,13 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[GovBuy] "
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SupplierSignupForm"
-# Failed logins: at most 5 per 5 minutes per address and per account (allauth keeps the counters
-# in the cache, so in production every web node shares them through Redis).
+# Failed logins: at most 5 per 5 minutes per account (e-mail address), after which even the right
+# password is refused until the window passes. The per-address limit is looser because a whole
+# government office usually reaches us from one NAT address: 5/5m/ip would let one mistyping
+# colleague lock out everybody. allauth keeps the counters in the cache, so in production every web
+# node shares them through Redis.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="5/5m/ip,5/5m/key"),
+    "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="30/5m/ip,5/5m/key"),
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",

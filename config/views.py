@@ -42,7 +42,8 @@ def _check_broker() -> dict[str, Any]:
     from config.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        # The URL from settings, so a node reports the broker it is configured for right now.
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return {"ok": True, "mode": "broker"}
     except Exception as exc:
