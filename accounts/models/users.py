@@ -31,6 +31,9 @@ class Role(models.TextChoices):
 
 
 DEPARTMENT_ROLES = frozenset({Role.PURCHASER, Role.DIRECTORY_ADMIN, Role.SUPERVISOR})
+# Migrations need a fixed order: iterating the frozenset follows string hashing, which changes with
+# every interpreter, and makemigrations then writes the same constraint again each time.
+_DEPARTMENT_ROLES_SORTED = sorted(r.value for r in DEPARTMENT_ROLES)
 
 
 class Department(models.Model):
@@ -160,7 +163,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(
                 name="department_staff_have_department",
-                condition=~Q(role__in=[r.value for r in DEPARTMENT_ROLES]) | Q(department__isnull=False),
+                condition=~Q(role__in=_DEPARTMENT_ROLES_SORTED) | Q(department__isnull=False),
             ),
             models.CheckConstraint(
                 name="evaluators_have_organisation",
@@ -224,7 +227,9 @@ class Invitation(models.Model):
 
     email = models.EmailField(_("e-mail address"))
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="invitations")
-    role = models.CharField(_("role"), max_length=20, choices=[(r.value, r.label) for r in DEPARTMENT_ROLES])
+    role = models.CharField(
+        _("role"), max_length=20, choices=[(r, Role(r).label) for r in _DEPARTMENT_ROLES_SORTED]
+    )
     invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
