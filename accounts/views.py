@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from allauth.account.utils import perform_login
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -70,9 +71,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to GovBuy."))
-            return redirect("dashboard")
+            # Through allauth, not django.contrib.auth.login: it records the authentication, so the
+            # MFA set-up a directory administrator is sent to next does not ask for the password again.
+            return perform_login(request, user, redirect_url=reverse("dashboard"))
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
 
 

@@ -18,6 +18,8 @@ from tests.factories import PASSWORD, DepartmentFactory, MembershipFactory, User
 def _isolation(settings: Any, tmp_path: Any) -> Iterator[None]:
     """Each test: its own media folder, local e-mail outbox, empty cache, Celery run in-process."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # PBKDF2's deliberate slowness is for attackers, not for a suite that creates hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {
         **settings.STORAGES,
