@@ -151,6 +151,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Bidding closes at the deadline (procurement): every 30 s; also checked on every submission.
+CELERY_BEAT_SCHEDULE["procurement.close_due_tenders"] = {
+    "task": "procurement.close_due_tenders",
+    "schedule": env.float("BID_CLOSING_INTERVAL_SECONDS", default=30.0),
+}
+# Sealed-bid upload limits (procurement.uploads), bytes.
+GOVBUY_BID_MAX_FILE_BYTES = env.int("BID_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+GOVBUY_BID_MAX_TOTAL_BYTES = env.int("BID_MAX_TOTAL_BYTES", default=100 * 1024 * 1024)
+# Retired master keys (url-safe base64, comma-separated) still able to unwrap tender keys after rotation.
+GOVBUY_RETIRED_MASTER_KEYS = env.list("GOVBUY_RETIRED_MASTER_KEYS", default=[])
 
 # --- Search ----------------------------------------------------------------------------------------
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")

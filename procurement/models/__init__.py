@@ -1,5 +1,6 @@
 """Procurement models, split by concern. Each module re-exported here."""
 
+from procurement.models.bids import Bid, BidDocument, BidReceipt, BidStatus, OpeningRecord, TenderKey
 from procurement.models.calendar import CalendarYear, HolidayOverride
 from procurement.models.tenders import (
     Amendment,
@@ -14,6 +15,12 @@ from procurement.models.tenders import (
 )
 
 __all__ = [
+    "Bid",
+    "BidDocument",
+    "BidReceipt",
+    "BidStatus",
+    "OpeningRecord",
+    "TenderKey",
     "Amendment",
     "CalendarYear",
     "CategorySubscription",

@@ -1,0 +1,60 @@
+"""Reads of bids. Nothing here decrypts; sealed fields are never selected for pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from procurement.models import Bid, BidStatus
+from procurement.models.bids import REVIEW_STATES
+from vendors.models import Organisation
+
+# Columns a page may load: never the ciphertext.
+PAGE_FIELDS_DEFER = ("price_ciphertext",)
+
+
+def organisations_acting_for(user: Any) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(memberships__user=user, memberships__status="approved").order_by(
+        "name"
+    )
+
+
+def bids_of_user(user: Any) -> QuerySet[Bid]:
+    """Every bid of the organisations the supplier acts for, newest first."""
+    return (
+        Bid.objects.filter(organisation__in=organisations_acting_for(user))
+        .defer(*PAGE_FIELDS_DEFER)
+        .select_related("tender", "organisation", "receipt")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def bid_for_page(pk: int) -> Bid | None:
+    return (
+        Bid.objects.defer(*PAGE_FIELDS_DEFER)
+        .select_related("tender", "tender__department", "organisation", "replaces")
+        .prefetch_related("documents")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def bids_for_review(tender: Any) -> QuerySet[Bid]:
+    return (
+        Bid.objects.filter(tender=tender, status__in=REVIEW_STATES)
+        .defer(*PAGE_FIELDS_DEFER)
+        .select_related("organisation")
+        .prefetch_related("documents")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def live_bid(tender: Any, organisations: Any) -> Bid | None:
+    return (
+        Bid.objects.filter(tender=tender, organisation__in=organisations)
+        .exclude(status__in=[BidStatus.WITHDRAWN, BidStatus.REPLACED])
+        .defer(*PAGE_FIELDS_DEFER)
+        .order_by("-pk")
+        .first()
+    )

@@ -1,0 +1,167 @@
+"""The opening (开标): the only place sealed bids are decrypted.
+
+At or after the opening time the purchaser of the tender's department opens the bids: each price
+and document is decrypted with an ``OpeningPermit``, its SHA-256 recomputed and compared with the
+hashes given to the bidder at submission. A mismatch (or a ciphertext that no longer authenticates)
+is recorded on the bid and in the opening record, never hidden. Every later read of a document is
+audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from accounts.audit import audit_record
+from accounts.exceptions import DomainError, NotAllowed
+from accounts.notifications import notify
+from procurement import sealing
+from procurement.models import Bid, BidDocument, BidStatus, OpeningRecord, Tender, TenderStatus
+from procurement.services.bids import _bidder_recipients, _lock_tender, tender_close_bidding, tender_key_for
+
+
+def _open_one(bid: Bid, permit: sealing.OpeningPermit, key: sealing.WrappedKey) -> dict[str, Any]:
+    problems: list[str] = []
+    price, salt = None, ""
+    try:
+        price, salt = sealing.unseal_price(
+            permit, key=key, ciphertext=bytes(bid.price_ciphertext or b""), context=bid.price_context
+        )
+    except sealing.SealError:
+        problems.append(str(_("The sealed price does not authenticate (altered or moved).")))
+    documents, recomputed, documents_ok = [], [], True
+    for document in bid.documents.all():
+        ok = False
+        try:
+            with default_storage.open(document.storage_name, "rb") as fh:
+                content = sealing.unseal_bytes(
+                    permit, key=key, ciphertext=fh.read(), context=document.seal_context
+                )
+            digest = sealing.sha256_hex(content)
+            recomputed.append(digest)
+            ok = digest == document.sha256
+            if not ok:
+                problems.append(
+                    str(_("Document %(name)s does not match its hash.")) % {"name": document.name}
+                )
+        except (sealing.SealError, OSError):
+            problems.append(
+                str(_("Document %(name)s cannot be decrypted (altered or missing)."))
+                % {"name": document.name}
+            )
+        BidDocument.objects.filter(pk=document.pk).update(hash_ok=ok)
+        documents_ok = documents_ok and ok
+        documents.append({"name": document.name, "sha256": document.sha256, "size": document.size, "ok": ok})
+    receipt_hash = getattr(getattr(bid, "receipt", None), "bid_hash", "")
+    hash_ok = False
+    if price is not None and documents_ok:
+        digest = sealing.bid_hash(
+            tender_reference=bid.tender.reference,
+            organisation_code=bid.organisation.credit_code,
+            price=price,
+            salt=salt,
+            document_hashes=recomputed,
+        )
+        hash_ok = digest == bid.bid_hash == receipt_hash
+        if not hash_ok:
+            problems.append(str(_("The bid does not match the hash on the bidder's receipt.")))
+    bid.open(price=price, salt=salt, hash_ok=hash_ok, documents_ok=documents_ok, problem="\n".join(problems))
+    bid.save()
+    return {
+        "bid": bid.pk,
+        "organisation": bid.organisation.name,
+        "credit_code": bid.organisation.credit_code,
+        "submitted_at": bid.submitted_at.isoformat() if bid.submitted_at else "",
+        "price": f"{price:.2f}" if price is not None else None,
+        "bid_hash": bid.bid_hash,
+        "salt": salt,
+        "hash_ok": hash_ok,
+        "documents_ok": documents_ok,
+        "documents": documents,
+        "problem": bid.opening_problem,
+        "to_reconfirm": bid.to_reconfirm,
+    }
+
+
+@transaction.atomic
+def tender_open(*, tender: Tender, by: Any) -> OpeningRecord:
+    """Open the bids at or after the opening time (purchaser of the owning department only)."""
+    if not by.has_perm("procurement.open_bids", tender):
+        raise NotAllowed()
+    if tender.status == TenderStatus.PUBLISHED:
+        tender_close_bidding(tender=tender, by=None)
+    tender = _lock_tender(tender.pk)
+    if tender.status != TenderStatus.BIDDING_CLOSED:
+        raise DomainError(_("Only a tender whose bidding has closed can be opened."), code="not_closed")
+    if not tender.has_reached_opening_time():
+        raise DomainError(
+            _("Bids stay sealed until the opening time, %(at)s.")
+            % {"at": timezone.localtime(tender.opening_at).strftime("%Y-%m-%d %H:%M")},
+            code="too_early",
+        )
+    permit = sealing.opening_permit(tender_id=tender.pk, opening_at=tender.opening_at)  # type: ignore[arg-type]
+    tender.open_bids()
+    tender.save()
+    key = tender_key_for(tender).as_wrapped()
+    bids = (
+        Bid.objects.select_for_update(of=("self",))
+        .filter(tender=tender, status=BidStatus.SUBMITTED)
+        .select_related("organisation", "receipt", "tender")
+        .order_by("submitted_at", "pk")
+    )
+    opened = list(bids)
+    lines = [_open_one(bid, permit, key) for bid in opened]
+    record = OpeningRecord.objects.create(
+        tender=tender,
+        opened_at=tender.bids_opened_at or timezone.now(),
+        opened_by=by,
+        lines=lines,
+        all_hashes_ok=all(line["hash_ok"] for line in lines),
+    )
+    audit_record(
+        actor=by,
+        action="tender.open",
+        obj=tender,
+        summary={
+            "tender": tender.reference,
+            "bids": len(lines),
+            "hash_failures": [line["bid"] for line in lines if not line["hash_ok"]],
+        },
+    )
+    from procurement.services.qualification import tender_check_directory
+
+    tender_check_directory(tender=tender, by=by)
+    notify(
+        recipients=_bidder_recipients([bid.organisation_id for bid in opened]),
+        kind="tender.bids_opened",
+        message=gettext_noop("The bids on tender %(ref)s were opened; the opening record is available."),
+        params={"ref": tender.reference},
+        url=record.get_absolute_url(),
+        obj=tender,
+    )
+    return record
+
+
+def bid_document_read(*, document: BidDocument, by: Any) -> bytes:
+    """The plaintext of a bid document after the opening, for those allowed; every read is audited."""
+    bid = document.bid
+    if not by.has_perm("procurement.read_bid_documents", bid):
+        raise NotAllowed()
+    tender = bid.tender
+    permit = sealing.opening_permit(tender_id=tender.pk, opening_at=tender.opening_at)  # type: ignore[arg-type]
+    key = tender_key_for(tender).as_wrapped()
+    with default_storage.open(document.storage_name, "rb") as fh:
+        content = sealing.unseal_bytes(permit, key=key, ciphertext=fh.read(), context=document.seal_context)
+    with transaction.atomic():
+        audit_record(
+            actor=by,
+            action="bid.read_document",
+            obj=bid,
+            summary={"document": document.name, "sha256": document.sha256},
+        )
+    return content
