@@ -213,7 +213,11 @@ class Tender(models.Model):
 
     # --- transitions -------------------------------------------------------------------------------
     @transition(
-        field=status, source=TenderStatus.DRAFT, target=TenderStatus.PUBLISHED, conditions=[has_key_dates]
+        field=status,
+        source=TenderStatus.DRAFT,
+        target=TenderStatus.PUBLISHED,
+        conditions=[has_key_dates],
+        permission="procurement.publish_tender",
     )
     def publish(self, *, at: datetime) -> None:
         """Publish the tender notice (采购公告). The service runs the full compliance check first
@@ -255,7 +259,12 @@ class Tender(models.Model):
         self.failed_at = timezone.now()
         self.failure_reason = reason
 
-    @transition(field=status, source=CANCELLABLE_STATES, target=TenderStatus.CANCELLED)
+    @transition(
+        field=status,
+        source=CANCELLABLE_STATES,
+        target=TenderStatus.CANCELLED,
+        permission="procurement.cancel_tender",
+    )
     def cancel(self, *, reason: str) -> None:
         """The purchaser cancels the tender before a contract is signed; the reason is published."""
         self.cancelled_at = timezone.now()

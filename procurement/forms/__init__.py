@@ -1,0 +1,1 @@
+"""Procurement forms, split by concern."""

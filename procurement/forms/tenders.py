@@ -1,0 +1,213 @@
+"""Forms of the tender side. They parse input; the rules live in services and ``compliance``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department
+from procurement.models import ProcurementMethod, Tender, TenderDocument, TenderStatus
+from procurement.services.tenders import CriterionData, TenderData
+from vendors.models import OrganisationKind, ServiceCategory
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def _dt_field(label: Any, required: bool = False, help_text: Any = "") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=DATETIME_WIDGET,
+        input_formats=DATETIME_FORMATS,
+        help_text=help_text,
+    )
+
+
+class TenderForm(forms.ModelForm):
+    """The draft's fields. Times are entered in Asia/Shanghai (the active time zone)."""
+
+    admitted_kinds = forms.MultipleChoiceField(
+        label=_("Admitted kinds of undertaker"),
+        choices=OrganisationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[OrganisationKind.SOCIAL_ORGANISATION],
+        help_text=_("Social organisations must also be in the qualification directory for the category."),
+    )
+    documents_available_until = _dt_field(
+        _("Tender documents available until"), help_text=_("At least 5 working days after publication.")
+    )
+    clarification_deadline = _dt_field(_("Deadline for questions"))
+    bid_deadline = _dt_field(
+        _("Bid deadline"),
+        help_text=_("Server time, Asia/Shanghai. Public tender: at least 20 days after publication."),
+    )
+    opening_at = _dt_field(_("Bid opening time"), help_text=_("Leave empty to open at the bid deadline."))
+
+    class Meta:
+        model = Tender
+        fields = [
+            "title",
+            "description",
+            "category",
+            "method",
+            "budget",
+            "deposit",
+            "admitted_kinds",
+            "qualification_conditions",
+            "price_weight",
+            "contract_term_months",
+            "is_recurring",
+            "recurring_reason",
+            "documents_available_until",
+            "clarification_deadline",
+            "bid_deadline",
+            "opening_at",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "qualification_conditions": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ServiceCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["method"].choices = ProcurementMethod.choices  # type: ignore[attr-defined]
+
+    def to_data(self) -> TenderData:
+        cd = self.cleaned_data
+        return TenderData(
+            title=cd["title"],
+            description=cd["description"],
+            category_id=cd["category"].pk,
+            method=cd["method"],
+            budget=cd["budget"],
+            deposit=cd["deposit"] or Decimal("0"),
+            admitted_kinds=list(cd["admitted_kinds"]),
+            qualification_conditions=cd["qualification_conditions"],
+            price_weight=cd["price_weight"],
+            contract_term_months=cd["contract_term_months"],
+            is_recurring=cd["is_recurring"],
+            recurring_reason=cd["recurring_reason"],
+            documents_available_until=cd["documents_available_until"],
+            clarification_deadline=cd["clarification_deadline"],
+            bid_deadline=cd["bid_deadline"],
+            opening_at=cd["opening_at"],
+        )
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(label=_("Scoring factor"), max_length=200)
+    max_points = forms.DecimalField(
+        label=_("Maximum points"), max_digits=5, decimal_places=2, min_value=Decimal("0.01")
+    )
+    description = forms.CharField(label=_("Scoring guidance"), required=False, widget=forms.TextInput)
+
+
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=2, can_delete=True, max_num=30)
+
+
+def criteria_from_formset(formset: Any) -> list[CriterionData]:
+    result = []
+    for form in formset.forms:
+        cd = getattr(form, "cleaned_data", None) or {}
+        if not cd or cd.get("DELETE") or not cd.get("name"):
+            continue
+        result.append(CriterionData(cd["name"], cd["max_points"], cd.get("description", "")))
+    return result
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    file = forms.FileField(label=_("File"))
+    replaces = forms.ModelChoiceField(
+        label=_("Replaces"),
+        queryset=TenderDocument.objects.none(),
+        required=False,
+        empty_label=_("(a new document)"),
+    )
+
+    def __init__(self, *args: Any, tender: Tender, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["replaces"].queryset = tender.documents.filter(is_current=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cd = super().clean() or {}
+        if not cd.get("title") and not cd.get("replaces") and cd.get("file"):
+            cd["title"] = cd["file"].name
+        return cd
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancellation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("It is published."),
+    )
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(
+        label=_("Your question"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Answer (published to everyone)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class AmendmentForm(forms.Form):
+    summary = forms.CharField(label=_("Summary"), max_length=200)
+    text = forms.CharField(label=_("What changes"), widget=forms.Textarea(attrs={"rows": 6}))
+    affects_bids = forms.BooleanField(
+        label=_("Affects the preparation of bids"),
+        required=False,
+        initial=True,
+        help_text=_("Less than 15 days before the deadline, such an amendment must move the deadline."),
+    )
+    new_bid_deadline = _dt_field(
+        _("New bid deadline (and opening time)"), help_text=_("Leave empty to keep it.")
+    )
+    document_title = forms.CharField(label=_("Document title"), max_length=200, required=False)
+    document = forms.FileField(label=_("New document or version"), required=False)
+    replaces = forms.ModelChoiceField(
+        label=_("Replaces"),
+        queryset=TenderDocument.objects.none(),
+        required=False,
+        empty_label=_("(a new document)"),
+    )
+
+    def __init__(self, *args: Any, tender: Tender, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["replaces"].queryset = tender.documents.filter(is_current=True)  # type: ignore[attr-defined]
+
+
+class TenderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=ServiceCategory.objects.none(), required=False
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.all(), required=False
+    )
+    method = forms.ChoiceField(label=_("Method"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    deadline_from = forms.DateField(
+        label=_("Deadline from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    deadline_to = forms.DateField(
+        label=_("Deadline to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ServiceCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["method"].choices = [("", _("Any")), *ProcurementMethod.choices]  # type: ignore[attr-defined]
+        self.fields["status"].choices = [("", _("Any"))] + [  # type: ignore[attr-defined]
+            c for c in TenderStatus.choices if c[0] != TenderStatus.DRAFT
+        ]

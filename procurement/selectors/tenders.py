@@ -1,0 +1,199 @@
+"""Tender reads: the public portal, the purchaser's lists, the tender page.
+
+Lists are keyset-paginated on (published_at, id) — newest first, no COUNT over the whole table —
+and the tender page fetches its documents, criteria, clarifications and amendments in a fixed
+number of queries however many there are.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from procurement.models import Amendment, Clarification, Tender, TenderDocument, TenderStatus
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class TenderFilters:
+    category: int | None = None
+    department: int | None = None
+    method: str = ""
+    status: str = ""
+    deadline_from: datetime | None = None
+    deadline_to: datetime | None = None
+    q: str = ""
+
+
+@dataclass
+class KeysetPage:
+    """One page of a newest-first list. ``next_cursor`` is empty on the last page."""
+
+    items: list[Any]
+    next_cursor: str = ""
+    is_first: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _encode_cursor(tender: Tender) -> str:
+    assert tender.published_at is not None
+    raw = f"{tender.published_at.isoformat()}|{tender.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, pk = raw.split("|")
+        parsed = parse_datetime(when)
+        return (parsed, int(pk)) if parsed else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def tender_public_queryset(filters: TenderFilters | None = None) -> QuerySet[Tender]:
+    """Published tenders (every state after publication), newest first, with what a list shows."""
+    filters = filters or TenderFilters()
+    qs = Tender.objects.public().select_related("department", "category")
+    if filters.category:
+        qs = qs.filter(category_id=filters.category)
+    if filters.department:
+        qs = qs.filter(department_id=filters.department)
+    if filters.method:
+        qs = qs.filter(method=filters.method)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.deadline_from:
+        qs = qs.filter(bid_deadline__gte=filters.deadline_from)
+    if filters.deadline_to:
+        qs = qs.filter(bid_deadline__lte=filters.deadline_to)
+    if filters.q:
+        qs = qs.filter(Q(title__icontains=filters.q) | Q(reference__iexact=filters.q))
+    return qs.order_by("-published_at", "-id")
+
+
+def _keyset(qs: QuerySet[Tender], cursor: str, page_size: int) -> KeysetPage:
+    position = _decode_cursor(cursor) if cursor else None
+    if position is not None:
+        when, pk = position
+        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=pk))
+    rows = list(qs[: page_size + 1])
+    items = rows[:page_size]
+    next_cursor = _encode_cursor(items[-1]) if len(rows) > page_size else ""
+    return KeysetPage(items=items, next_cursor=next_cursor, is_first=position is None)
+
+
+def tender_public_page(filters: TenderFilters, cursor: str = "", page_size: int = PAGE_SIZE) -> KeysetPage:
+    return _keyset(tender_public_queryset(filters), cursor, page_size)
+
+
+def tender_department_list(department_id: int | None, status: str = "") -> QuerySet[Tender]:
+    """A department's tenders, drafts first, for its purchasers (bounded by the department's size)."""
+    if department_id is None:
+        return Tender.objects.none()
+    qs = Tender.objects.filter(department_id=department_id).select_related("category")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def tender_get_for_page(pk: int) -> Tender:
+    """One tender with everything its page shows, in a constant number of queries."""
+    return (
+        Tender.objects.select_related("department", "category", "retender_of")
+        .prefetch_related(
+            "criteria",
+            Prefetch(
+                "documents",
+                queryset=TenderDocument.objects.select_related("amendment").order_by("title", "-version"),
+            ),
+            Prefetch(
+                "clarifications",
+                queryset=Clarification.objects.select_related("asking_organisation").order_by(
+                    "published_at", "asked_at", "id"
+                ),
+            ),
+            Prefetch("amendments", queryset=Amendment.objects.order_by("number")),
+            "retenders",
+        )
+        .get(pk=pk)
+    )
+
+
+def tender_published_clarifications(tender: Tender) -> list[Clarification]:
+    return [c for c in tender.clarifications.all() if c.is_published]
+
+
+def tender_current_documents(tender: Tender) -> list[TenderDocument]:
+    return [d for d in tender.documents.all() if d.is_current]
+
+
+def tender_interested_users(tender: Tender) -> list[Any]:
+    """Who hears of changes to a published tender: the staff of organisations that have a bid on it
+    (any state) and the suppliers who asked questions."""
+    from accounts.models import User
+    from vendors.models import Organisation
+
+    condition = Q(
+        pk__in=Clarification.objects.filter(tender=tender, asked_by__isnull=False).values("asked_by")
+    )
+    if any(f.name == "bids" for f in Organisation._meta.get_fields()):
+        condition |= Q(
+            memberships__status="approved",
+            memberships__organisation__bids__tender=tender,
+        )
+    return list(User.objects.filter(condition, is_active=True).distinct())
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A published notice for the home page: a tender notice, an amendment, a cancellation."""
+
+    title: str
+    published_at: datetime
+    url: str
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def latest_public_notices(limit: int = 10) -> list[Notice]:
+    """The newest tender notices and amendments (更正公告), newest first. Two bounded queries."""
+    from django.utils.translation import gettext as _
+
+    notices: list[Notice] = []
+    for tender in (
+        Tender.objects.public().select_related("department").order_by("-published_at", "-id")[:limit]
+    ):
+        assert tender.published_at is not None
+        label = _("Tender notice")
+        if tender.status == TenderStatus.CANCELLED:
+            label = _("Cancelled")
+        elif tender.status == TenderStatus.FAILED:
+            label = _("Failed (废标)")
+        notices.append(
+            Notice(
+                f"[{label}] {tender.reference} {tender.title}", tender.published_at, tender.get_absolute_url()
+            )
+        )
+    for amendment in Amendment.objects.select_related("tender").order_by("-published_at", "-id")[:limit]:
+        notices.append(
+            Notice(
+                f"[{_('Amendment')}] {amendment.tender.reference} {amendment.summary}",
+                amendment.published_at,
+                reverse("procurement:amendment_detail", args=[amendment.tender_id, amendment.number]),
+            )
+        )
+    notices.sort(key=lambda n: n.published_at or timezone.now(), reverse=True)
+    return notices[:limit]

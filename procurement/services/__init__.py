@@ -1,0 +1,1 @@
+"""Procurement writes, split by concern: ``tenders`` (tender side), ``bids`` (bid side)."""

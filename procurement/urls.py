@@ -1,0 +1,34 @@
+"""Procurement URLs, included at ``procurement/``. Public portal pages live under ``tenders/``."""
+
+from django.urls import path
+
+from procurement.views import tenders
+
+app_name = "procurement"
+
+urlpatterns = [
+    # Public portal (anyone): list, tender page, notices, document downloads.
+    path("tenders/", tenders.tender_list, name="tender_list"),
+    path("tenders/<int:pk>/", tenders.tender_detail, name="tender_detail"),
+    path("tenders/<int:pk>/notice/", tenders.tender_notice, name="tender_notice"),
+    path("tenders/<int:pk>/amendments/<int:number>/", tenders.amendment_detail, name="amendment_detail"),
+    path("tenders/<int:pk>/documents/<int:document_pk>/", tenders.tender_document, name="tender_document"),
+    # Suppliers.
+    path("tenders/<int:pk>/ask/", tenders.clarification_ask, name="clarification_ask"),
+    path("followed-categories/", tenders.subscriptions, name="subscriptions"),
+    # Purchasers of the owning department.
+    path("my/tenders/", tenders.my_tenders, name="my_tenders"),
+    path("tenders/new/", tenders.tender_edit, name="tender_create"),
+    path("tenders/<int:pk>/edit/", tenders.tender_edit, name="tender_edit"),
+    path("tenders/<int:pk>/publish/", tenders.tender_publish, name="tender_publish"),
+    path("tenders/<int:pk>/cancel/", tenders.tender_cancel, name="tender_cancel"),
+    path("tenders/<int:pk>/retender/", tenders.tender_retender, name="tender_retender"),
+    path("tenders/<int:pk>/documents/upload/", tenders.tender_document_upload, name="tender_document_upload"),
+    path(
+        "tenders/<int:pk>/documents/<int:document_pk>/remove/",
+        tenders.tender_document_remove,
+        name="tender_document_remove",
+    ),
+    path("tenders/<int:pk>/clarifications/", tenders.clarification_manage, name="clarification_manage"),
+    path("tenders/<int:pk>/amend/", tenders.amendment_create, name="amendment_create"),
+]

@@ -1,0 +1,1 @@
+"""Procurement views, split by concern."""
