@@ -7,6 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from accounts import navigation
+        from accounts import documents, navigation, notifications
 
         navigation.register_defaults()
+        navigation.register(_("Inbox"), "notifications:inbox", signed_in=True, order=15)
+        notifications.register_default_kinds()
+        documents.register_builtin_documents()

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -151,6 +153,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Notification digests (accounts): one e-mail per user with the day's digest items, 08:00 Beijing time.
+CELERY_BEAT_SCHEDULE["accounts.daily_notification_digest"] = {
+    "task": "accounts.tasks.send_daily_digests",
+    "schedule": crontab(hour=8, minute=0),
+}
 # Bidding closes at the deadline (procurement): every 30 s; also checked on every submission.
 CELERY_BEAT_SCHEDULE["procurement.close_due_tenders"] = {
     "task": "procurement.close_due_tenders",
@@ -304,5 +311,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO; PDFs are rendered in Celery workers.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -11,6 +11,8 @@ urlpatterns = [
     path("dashboard/", account_views.dashboard, name="dashboard"),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
+    path("", include("accounts.urls_notifications")),
+    path("", include("accounts.urls_documents")),
     path("procurement/", include("procurement.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

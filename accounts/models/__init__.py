@@ -1,6 +1,8 @@
 """Users, the organisations people belong to, and the audit trail."""
 
 from accounts.models.audit import AuditEntry
+from accounts.models.documents import GeneratedDocument
+from accounts.models.notifications import EmailMode, Notification, NotificationPreference
 from accounts.models.users import (
     DEPARTMENT_ROLES,
     Department,
@@ -15,9 +17,13 @@ __all__ = [
     "DEPARTMENT_ROLES",
     "AuditEntry",
     "Department",
+    "EmailMode",
     "EvaluatorOrganisation",
     "ExpertProfile",
+    "GeneratedDocument",
     "Invitation",
+    "Notification",
+    "NotificationPreference",
     "Role",
     "User",
 ]

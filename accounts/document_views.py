@@ -1,0 +1,114 @@
+"""Documents: request, follow (htmx polling), download; and the public verification pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import documents
+from accounts.exceptions import NotAllowed
+from accounts.models import GeneratedDocument
+from accounts.types import AuthenticatedRequest
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+MAX_VERIFY_UPLOAD = 30 * 1024 * 1024
+
+
+def _viewable(request: AuthenticatedRequest, pk: int) -> GeneratedDocument:
+    document = get_object_or_404(GeneratedDocument, pk=pk)
+    if not documents.can_view_document(request.user, document):
+        raise PermissionDenied
+    return document
+
+
+def _status(request: HttpRequest, document: GeneratedDocument) -> HttpResponse:
+    template = (
+        "accounts/includes/document_status.html" if is_htmx(request) else "accounts/document_detail.html"
+    )
+    return render(request, template, {"document": document})
+
+
+@login_required
+@require_POST
+def request_document(request: AuthenticatedRequest) -> HttpResponse:
+    """Ask for the current version of a document about an object (from the document button)."""
+    kind = request.POST.get("kind", "")
+    try:
+        model = apps.get_model(request.POST.get("object_type", ""))
+        documents.document_kind(kind)
+    except (LookupError, ValueError):
+        raise Http404 from None
+    obj = model._default_manager.filter(pk=request.POST.get("object_id")).first()
+    if obj is None:
+        raise Http404
+    try:
+        document = documents.document_request(kind=kind, obj=obj, by=request.user)
+    except NotAllowed:
+        raise PermissionDenied from None
+    if is_htmx(request):
+        return _status(request, document)
+    return redirect("documents:status", pk=document.pk)
+
+
+@login_required
+@require_GET
+def document_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The document page, or (htmx) the fragment that polls while the document is being made."""
+    return _status(request, _viewable(request, pk))
+
+
+@login_required
+@require_GET
+def document_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    document = _viewable(request, pk)
+    if document.status != GeneratedDocument.Status.READY or not document.file:
+        raise Http404
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"{document.title[:120]}.pdf",
+        content_type="application/pdf",
+    )
+
+
+class VerifyUploadForm(forms.Form):
+    file = forms.FileField(label=_("PDF file you received"))
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_VERIFY_UPLOAD:
+            raise forms.ValidationError(_("The file is too large to be a GovBuy document."))
+        return upload
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public: check a received PDF. Authentic, altered (it claims to be a document the platform
+    issued but its content differs) or unknown."""
+    form = VerifyUploadForm(request.POST or None, request.FILES or None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        verdict = documents.document_verify_file(form.cleaned_data["file"].read())
+    return render(request, "accounts/verify.html", {"form": form, "verdict": verdict})
+
+
+@require_GET
+def verify_code(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: what the platform issued under this verification code or SHA-256."""
+    document = documents.document_lookup(code)
+    return render(
+        request,
+        "accounts/verify_result.html",
+        {"document": document, "code": code[:80]},
+        status=200 if document else 404,
+    )
