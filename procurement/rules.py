@@ -10,7 +10,8 @@ from typing import Any
 
 import rules
 
-from accounts.rules import is_in_owner_department, is_purchaser, is_supervisor, is_supplier
+from accounts.rules import is_evaluator, is_in_owner_department, is_purchaser, is_supervisor, is_supplier
+from vendors.rules import is_member_of_owner_organisation
 
 
 @rules.predicate
@@ -34,3 +35,44 @@ rules.add_perm("procurement.amend_tender", is_tender_purchaser)
 rules.add_perm("procurement.answer_clarification", is_tender_purchaser)
 rules.add_perm("procurement.ask_clarification", is_supplier & is_tender_public)
 rules.add_perm("procurement.view_clarification_asker", is_tender_purchaser)
+
+# --- Evaluation, award, challenges, contracts (issue 5) --------------------------------------------
+
+
+@rules.predicate
+def is_owner_purchaser(user: Any, obj: Any) -> bool:
+    """Purchaser staff of the department that owns ``obj`` (a contract, challenge, award ...)."""
+    tender = getattr(obj, "tender", None)
+    return obj is not None and tender is not None and bool(is_tender_purchaser(user, tender))
+
+
+@rules.predicate
+def is_committee_member_of(user: Any, tender: Any) -> bool:
+    if tender is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.committee_seats.filter(committee__tender=tender).exclude(status="declined").exists()
+
+
+@rules.predicate
+def is_contract_party_supplier(user: Any, contract: Any) -> bool:
+    return contract is not None and bool(is_member_of_owner_organisation(user, contract))
+
+
+rules.add_perm("procurement.form_committee", is_tender_purchaser)
+rules.add_perm("procurement.view_evaluation", is_tender_purchaser | is_supervisor | is_committee_member_of)
+rules.add_perm("procurement.award_tender", is_tender_purchaser)
+rules.add_perm("procurement.reply_challenge", is_owner_purchaser)
+rules.add_perm(
+    "procurement.view_challenge",
+    is_owner_purchaser | is_supervisor | (is_supplier & is_member_of_owner_organisation),
+)
+rules.add_perm("procurement.decide_complaint", is_supervisor)
+rules.add_perm("procurement.manage_contract", is_tender_purchaser)  # obj: the tender
+rules.add_perm(
+    "procurement.view_contract",
+    is_owner_purchaser | is_supervisor | (is_supplier & is_contract_party_supplier),
+)
+# The performance evaluation decides the final instalment: the commissioning purchaser or an evaluator
+# (the evaluation app checks the evaluator's commission before it calls the service).
+rules.add_perm("procurement.decide_final_instalment", is_owner_purchaser | is_evaluator)
+rules.add_perm("procurement.view_deadlines", is_purchaser)

@@ -1,7 +1,38 @@
 """Procurement models, split by concern. Each module re-exported here."""
 
+from procurement.models.awards import (
+    Award,
+    AwardStatus,
+    Challenge,
+    ChallengeStatus,
+    Complaint,
+    ComplaintStatus,
+)
 from procurement.models.bids import Bid, BidDocument, BidReceipt, BidStatus, OpeningRecord, TenderKey
 from procurement.models.calendar import CalendarYear, HolidayOverride
+from procurement.models.committee import (
+    Committee,
+    CommitteeMember,
+    CommitteeStatus,
+    ConflictDeclaration,
+    EvaluationReport,
+    ExpertRelation,
+    ExpertSpeciality,
+    MemberStatus,
+    Score,
+)
+from procurement.models.contracts import (
+    Contract,
+    ContractStatus,
+    ContractVersion,
+    Instalment,
+    InstalmentStatus,
+    Milestone,
+    MilestoneStatus,
+    Payment,
+    ProgressReport,
+    ProgressReportStatus,
+)
 from procurement.models.tenders import (
     Amendment,
     CategorySubscription,
@@ -15,21 +46,46 @@ from procurement.models.tenders import (
 )
 
 __all__ = [
+    "Amendment",
+    "Award",
+    "AwardStatus",
     "Bid",
     "BidDocument",
     "BidReceipt",
     "BidStatus",
-    "OpeningRecord",
-    "TenderKey",
-    "Amendment",
     "CalendarYear",
     "CategorySubscription",
+    "Challenge",
+    "ChallengeStatus",
     "Clarification",
+    "Committee",
+    "CommitteeMember",
+    "CommitteeStatus",
+    "Complaint",
+    "ComplaintStatus",
+    "ConflictDeclaration",
+    "Contract",
+    "ContractStatus",
+    "ContractVersion",
+    "EvaluationReport",
+    "ExpertRelation",
+    "ExpertSpeciality",
     "HolidayOverride",
+    "Instalment",
+    "InstalmentStatus",
+    "MemberStatus",
+    "Milestone",
+    "MilestoneStatus",
+    "OpeningRecord",
+    "Payment",
     "ProcurementMethod",
+    "ProgressReport",
+    "ProgressReportStatus",
+    "Score",
     "ScoringCriterion",
     "Tender",
     "TenderDocument",
+    "TenderKey",
     "TenderReferenceCounter",
     "TenderStatus",
 ]

@@ -40,6 +40,11 @@ class TenderStatus(models.TextChoices):
     BIDDING_CLOSED = "bidding_closed", _("Bidding closed")
     OPENED = "opened", _("Bids opened")
     QUALIFICATION_REVIEWED = "qualification_reviewed", _("Qualification reviewed")
+    # Bid evaluation and award (procurement.services.committee / awards / contracts).
+    UNDER_EVALUATION = "under_evaluation", _("Under evaluation (评标)")
+    EVALUATED = "evaluated", _("Evaluation report submitted")
+    AWARDED = "awarded", _("Awarded (定标)")
+    CONTRACTED = "contracted", _("Contract signed")
     CANCELLED = "cancelled", _("Cancelled")
     FAILED = "failed", _("Failed (废标)")
 
@@ -52,6 +57,9 @@ CANCELLABLE_STATES = [
     TenderStatus.BIDDING_CLOSED,
     TenderStatus.OPENED,
     TenderStatus.QUALIFICATION_REVIEWED,
+    TenderStatus.UNDER_EVALUATION,
+    TenderStatus.EVALUATED,
+    TenderStatus.AWARDED,
 ]
 # States in which the public can see the tender.
 PUBLIC_STATES = [s for s in TenderStatus.values if s != TenderStatus.DRAFT]
@@ -269,6 +277,47 @@ class Tender(models.Model):
         """The purchaser cancels the tender before a contract is signed; the reason is published."""
         self.cancelled_at = timezone.now()
         self.cancel_reason = reason
+
+    # --- bid evaluation and award (the services in procurement.services.committee/awards/contracts
+    # check the cross-row facts: committee complete, report submitted, no pending challenge) ----------
+    @transition(
+        field=status, source=TenderStatus.QUALIFICATION_REVIEWED, target=TenderStatus.UNDER_EVALUATION
+    )
+    def start_evaluation(self) -> None:
+        """Every committee member has accepted and declared no conflict (实施条例 Art. 9, 39): the
+        committee may now see the qualified bids and score them."""
+
+    @transition(field=status, source=TenderStatus.UNDER_EVALUATION, target=TenderStatus.EVALUATED)
+    def complete_evaluation(self) -> None:
+        """The committee leader submitted the evaluation report, every member's scores in it
+        (实施条例 Art. 43: report to the purchaser within 2 working days)."""
+
+    @transition(field=status, source=TenderStatus.EVALUATED, target=TenderStatus.AWARDED)
+    def award(self) -> None:
+        """The purchaser confirmed the winner (定标) from the report, within 5 working days of it."""
+
+    @transition(
+        field=status,
+        source=[TenderStatus.EVALUATED, TenderStatus.AWARDED],
+        target=TenderStatus.UNDER_EVALUATION,
+    )
+    def reopen_evaluation(self) -> None:
+        """A challenge (质疑) was upheld with re-evaluation: the committee scores again."""
+
+    @transition(
+        field=status,
+        source=[TenderStatus.UNDER_EVALUATION, TenderStatus.EVALUATED, TenderStatus.AWARDED],
+        target=TenderStatus.FAILED,
+    )
+    def fail_after_evaluation(self, *, reason: str) -> None:
+        """The tender fails after evaluation (废标), e.g. a challenge upheld that leaves too few
+        valid bids (政府采购法 Art. 36); the reason is published."""
+        self.failed_at = timezone.now()
+        self.failure_reason = reason
+
+    @transition(field=status, source=TenderStatus.AWARDED, target=TenderStatus.CONTRACTED)
+    def sign_contract(self) -> None:
+        """Both sides signed the contract; no challenge was pending (a pending one suspends signing)."""
 
 
 class TenderReferenceCounter(models.Model):
