@@ -1,0 +1,156 @@
+"""The eligibility check every later step asks: may this organisation bid for this kind of service
+on this date, and according to which published version of the directory?
+
+Rules (DOMAIN.md "Who may bid"; Order 102 Art. 6):
+- The version relied on is the latest one *published on or before* the day asked about, the
+  publication day read in China time (Asia/Shanghai). Drafts never count. So a question about a
+  past day gets the answer the directory gave on that day, and a re-check later gives the same one.
+- A social organisation (code 51/52/53) is eligible only with an entry in that version that is in
+  force, valid on the day (valid_from ≤ day ≤ valid_to) and covers the category (an entry for a parent
+  category covers its sub-categories).
+- Other kinds (enterprises, public institutions, others) are not governed by the directory: the
+  answer is eligible with ``not_social_organisation``; the tender decides whether they are admitted.
+
+At most 3 queries: the version, the entry, whether the category is covered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils.formats import date_format
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, gettext_noop
+
+from vendors.models import (
+    DirectoryEntry,
+    DirectoryEntryCategory,
+    DirectoryVersion,
+    Organisation,
+    ServiceCategory,
+)
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+# reason_code: English msgid (translated when the reason is rendered). Placeholders:
+# %(version)s version number, %(category)s category name, %(from)s/%(to)s/%(date)s dates, %(reason)s.
+REASONS = {
+    "in_force": gettext_noop(
+        "In force in directory version %(version)s for %(category)s, valid from %(from)s to %(to)s."
+    ),
+    "not_social_organisation": gettext_noop(
+        "Not a social organisation: the qualification directory does not apply; the tender decides "
+        "whether this kind of undertaker may bid."
+    ),
+    "no_published_version": gettext_noop(
+        "No version of the qualification directory was published by %(date)s."
+    ),
+    "not_in_directory": gettext_noop("Not listed in directory version %(version)s."),
+    "suspended": gettext_noop("Suspended in directory version %(version)s since %(status_date)s: %(reason)s"),
+    "revoked": gettext_noop("Revoked in directory version %(version)s since %(status_date)s: %(reason)s"),
+    "not_yet_valid": gettext_noop(
+        "The qualification in directory version %(version)s is valid only from %(from)s."
+    ),
+    "expired": gettext_noop("The qualification in directory version %(version)s expired on %(to)s."),
+    "category_not_covered": gettext_noop(
+        "Directory version %(version)s does not list this organisation for %(category)s."
+    ),
+}
+
+
+def _render(code: str, params: dict[str, Any]) -> str:
+    rendered = {}
+    for key, value in params.items():
+        if isinstance(value, date):
+            rendered[key] = date_format(value, "Y-m-d")
+        elif value is None:
+            rendered[key] = "—"
+        else:
+            rendered[key] = str(value)  # a category or a lazy string: in the current language
+    return gettext(REASONS[code]) % rendered
+
+
+_render_lazy = lazy(_render, str)
+
+
+@dataclass(frozen=True)
+class EligibilityResult:
+    """The answer and what it relied on: keep ``version`` and ``entry`` with the decision so it can be
+    shown and re-checked later. ``reason`` is a lazy string, rendered in the reader's language."""
+
+    eligible: bool
+    reason: Promise | str
+    reason_code: str
+    version: DirectoryVersion | None
+    entry: DirectoryEntry | None
+    checked_on: date
+
+    def __bool__(self) -> bool:
+        return self.eligible
+
+
+def published_before_end_of(day: date) -> datetime:
+    """The first instant after ``day`` in China time: versions published before it count on ``day``."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=CHINA)
+
+
+def version_in_force_on(day: date) -> DirectoryVersion | None:
+    return (
+        DirectoryVersion.objects.published()
+        .filter(published_at__lt=published_before_end_of(day))
+        .order_by("-published_at", "-number")
+        .first()
+    )
+
+
+def eligibility_check(
+    *, organisation: Organisation, category: ServiceCategory, on: date
+) -> EligibilityResult:
+    """May ``organisation`` undertake ``category`` services on ``on``? (see the module docstring)."""
+
+    def result(
+        eligible: bool,
+        code: str,
+        version: DirectoryVersion | None = None,
+        entry: DirectoryEntry | None = None,
+        **params: Any,
+    ) -> EligibilityResult:
+        if version is not None:
+            params.setdefault("version", version.number)
+        return EligibilityResult(
+            eligible=eligible,
+            reason=_render_lazy(code, params),
+            reason_code=code,
+            version=version,
+            entry=entry,
+            checked_on=on,
+        )
+
+    if isinstance(on, datetime):
+        on = on.astimezone(CHINA).date()
+    if not organisation.is_social_organisation:
+        return result(True, "not_social_organisation")
+    version = version_in_force_on(on)
+    if version is None:
+        return result(False, "no_published_version", date=on)
+    entry = None
+    if organisation.pk is not None:
+        entry = DirectoryEntry.objects.filter(version=version, organisation=organisation).first()
+    if entry is None:
+        return result(False, "not_in_directory", version)
+    dates = {"from": entry.valid_from, "to": entry.valid_to, "status_date": entry.status_date}
+    if entry.status == DirectoryEntry.Status.REVOKED:
+        return result(False, "revoked", version, entry, reason=entry.status_reason or "—", **dates)
+    if entry.status == DirectoryEntry.Status.SUSPENDED:
+        return result(False, "suspended", version, entry, reason=entry.status_reason or "—", **dates)
+    if on < entry.valid_from:
+        return result(False, "not_yet_valid", version, entry, **dates)
+    if on > entry.valid_to:
+        return result(False, "expired", version, entry, **dates)
+    covering = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    if not DirectoryEntryCategory.objects.filter(entry=entry, category_id__in=covering).exists():
+        return result(False, "category_not_covered", version, entry, category=category)
+    return result(True, "in_force", version, entry, category=category, **dates)
