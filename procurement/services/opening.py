@@ -22,7 +22,13 @@ from accounts.exceptions import DomainError, NotAllowed
 from accounts.notifications import notify
 from procurement import sealing
 from procurement.models import Bid, BidDocument, BidStatus, OpeningRecord, Tender, TenderStatus
-from procurement.services.bids import _bidder_recipients, _lock_tender, tender_close_bidding, tender_key_for
+from procurement.services.bids import (
+    _bidder_recipients,
+    can,
+    _lock_tender,
+    tender_close_bidding,
+    tender_key_for,
+)
 
 
 def _open_one(bid: Bid, permit: sealing.OpeningPermit, key: sealing.WrappedKey) -> dict[str, Any]:
@@ -91,7 +97,7 @@ def _open_one(bid: Bid, permit: sealing.OpeningPermit, key: sealing.WrappedKey) 
 @transaction.atomic
 def tender_open(*, tender: Tender, by: Any) -> OpeningRecord:
     """Open the bids at or after the opening time (purchaser of the owning department only)."""
-    if not by.has_perm("procurement.open_bids", tender):
+    if not can(by, "procurement.open_bids", tender):
         raise NotAllowed()
     if tender.status == TenderStatus.PUBLISHED:
         tender_close_bidding(tender=tender, by=None)
@@ -150,7 +156,7 @@ def tender_open(*, tender: Tender, by: Any) -> OpeningRecord:
 def bid_document_read(*, document: BidDocument, by: Any) -> bytes:
     """The plaintext of a bid document after the opening, for those allowed; every read is audited."""
     bid = document.bid
-    if not by.has_perm("procurement.read_bid_documents", bid):
+    if not can(by, "procurement.read_bid_documents", bid):
         raise NotAllowed()
     tender = bid.tender
     permit = sealing.opening_permit(tender_id=tender.pk, opening_at=tender.opening_at)  # type: ignore[arg-type]

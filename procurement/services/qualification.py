@@ -22,6 +22,7 @@ from accounts.notifications import notify
 from procurement.models import Bid, BidStatus, Tender, TenderStatus
 from procurement.models.bids import REVIEW_STATES
 from procurement.services.bids import (
+    can,
     _bidder_recipients,
     _lock_bid,
     _lock_tender,
@@ -38,7 +39,7 @@ def min_qualified_bids() -> int:
 def tender_check_directory(*, tender: Tender, by: Any) -> int:
     """Re-run the directory check and the admitted kinds for every opened bid, on today's date.
     Returns the number of bids that no longer pass."""
-    if not by.has_perm("procurement.review_qualification", tender):
+    if not can(by, "procurement.review_qualification", tender):
         raise NotAllowed()
     tender = _lock_tender(tender.pk)
     failing = 0
@@ -65,7 +66,7 @@ def tender_check_directory(*, tender: Tender, by: Any) -> int:
 
 def _review(bid: Bid, by: Any) -> tuple[Tender, Bid]:
     tender = _lock_tender(bid.tender_id)
-    if not by.has_perm("procurement.review_qualification", tender):
+    if not can(by, "procurement.review_qualification", tender):
         raise NotAllowed()
     if tender.status != TenderStatus.OPENED:
         raise DomainError(
@@ -109,7 +110,7 @@ def bid_disqualify(*, bid: Bid, by: Any, reason: str) -> Bid:
 def tender_complete_qualification(*, tender: Tender, by: Any) -> Tender:
     """Close the review: on to evaluation, or the tender fails (废标) with a failure notice."""
     tender = _lock_tender(tender.pk)
-    if not by.has_perm("procurement.review_qualification", tender):
+    if not can(by, "procurement.review_qualification", tender):
         raise NotAllowed()
     if tender.status != TenderStatus.OPENED:
         raise DomainError(

@@ -30,14 +30,14 @@ from procurement.services import opening, qualification
 
 def _bid(request: HttpRequest, pk: int, perm: str = "procurement.view_bid") -> Bid:
     bid = selectors.bid_for_page(pk)
-    if bid is None or not request.user.has_perm(perm, bid):
+    if bid is None or not services.can(request.user, perm, bid):
         raise Http404
     return bid
 
 
 def _tender(request: HttpRequest, pk: int, perm: str) -> Tender | HttpResponseBase:
     tender = get_object_or_404(Tender, pk=pk)
-    if not request.user.has_perm(perm, tender):
+    if not services.can(request.user, perm, tender):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
@@ -83,7 +83,7 @@ def bid_start(request: HttpRequest, pk: int) -> HttpResponseBase:
 @login_required
 def bid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bid = _bid(request, pk)
-    is_owner = request.user.has_perm("procurement.change_bid", bid)
+    is_owner = services.can(request.user, "procurement.change_bid", bid)
     open_now = bid.tender.bids_open_for_submission()
     context: dict[str, Any] = {
         "bid": bid,
@@ -92,7 +92,7 @@ def bid_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_owner": is_owner,
         "can_edit": is_owner and open_now and bid.status == BidStatus.DRAFT,
         "can_change": is_owner and open_now and bid.status == BidStatus.SUBMITTED,
-        "can_read_documents": request.user.has_perm("procurement.read_bid_documents", bid),
+        "can_read_documents": services.can(request.user, "procurement.read_bid_documents", bid),
         "upload_form": UploadForm(),
         "submit_form": SubmitForm(),
     }

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from accounts.models import Role
@@ -106,3 +107,15 @@ def submit_bid(
     bid = bid_create_draft(tender=tender, organisation=organisation, by=user)
     bid_add_document(bid=bid, name="技术方案.pdf", stream=io.BytesIO(content), by=user)
     return bid_submit(bid=bid, price=price, by=user)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings: Any) -> None:
+    """Bid tests create many users: hash their passwords cheaply."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def purchaser_of(tender: Tender) -> Any:
+    from tests.conftest import _verified
+
+    return _verified(UserFactory(role=Role.PURCHASER, department=tender.department))

@@ -25,9 +25,10 @@ from procurement.services.bids import (
 )
 from procurement.tasks import close_due_tenders
 from tests.factories import OrganisationFactory, valid_credit_code
-from tests.procurement.bidding import (
+from tests.procurement.bidding import (  # noqa: F401 (fixture)
     PDF,
     category,
+    fast_passwords,
     list_in_directory,
     make_bidder,
     make_tender,

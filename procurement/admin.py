@@ -1,0 +1,72 @@
+"""Admin site for procurement. Bids are read-only here and never show sealed material: the admin
+has no column that holds a plaintext price or document before the opening (the ciphertext is not
+shown either), and sealed documents are downloadable only through the audited bid pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from procurement.models import Bid, BidDocument, OpeningRecord
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class BidDocumentInline(admin.TabularInline):
+    model = BidDocument
+    fields = ["name", "kind", "size", "sha256", "uploaded_at", "hash_ok"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Bid)
+class BidAdmin(ReadOnlyAdmin):
+    list_display = ["tender", "organisation", "status", "submitted_at", "to_reconfirm", "hash_ok"]
+    list_filter = ["status"]
+    search_fields = ["tender__reference", "organisation__name", "organisation__credit_code"]
+    fields = [
+        "tender",
+        "organisation",
+        "status",
+        "created_by",
+        "submitted_by",
+        "submitted_at",
+        "bid_hash",
+        "eligibility_version",
+        "replaces",
+        "withdrawn_at",
+        "to_reconfirm",
+        "opened_at",
+        "opened_price",
+        "hash_ok",
+        "documents_ok",
+        "opening_problem",
+        "qualification_reason",
+    ]
+    readonly_fields = fields
+    inlines = [BidDocumentInline]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return (
+            super().get_queryset(request).defer("price_ciphertext").select_related("tender", "organisation")
+        )
+
+
+@admin.register(OpeningRecord)
+class OpeningRecordAdmin(ReadOnlyAdmin):
+    list_display = ["tender", "opened_at", "opened_by", "all_hashes_ok"]
