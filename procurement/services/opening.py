@@ -24,8 +24,8 @@ from procurement import sealing
 from procurement.models import Bid, BidDocument, BidStatus, OpeningRecord, Tender, TenderStatus
 from procurement.services.bids import (
     _bidder_recipients,
-    can,
     _lock_tender,
+    can,
     tender_close_bidding,
     tender_key_for,
 )

@@ -22,11 +22,11 @@ from accounts.notifications import notify
 from procurement.models import Bid, BidStatus, Tender, TenderStatus
 from procurement.models.bids import REVIEW_STATES
 from procurement.services.bids import (
-    can,
     _bidder_recipients,
     _lock_bid,
     _lock_tender,
     bid_eligibility_refusal,
+    can,
     today_in_shanghai,
 )
 
