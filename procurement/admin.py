@@ -25,8 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class BidDocumentInline(admin.TabularInline):
     model = BidDocument
-    fields = ["name", "kind", "size", "sha256", "uploaded_at", "hash_ok"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "kind", "size", "sha256", "uploaded_at", "hash_ok")
     extra = 0
     can_delete = False
 
@@ -39,7 +38,7 @@ class BidAdmin(ReadOnlyAdmin):
     list_display = ["tender", "organisation", "status", "submitted_at", "to_reconfirm", "hash_ok"]
     list_filter = ["status"]
     search_fields = ["tender__reference", "organisation__name", "organisation__credit_code"]
-    fields = [
+    fields = readonly_fields = (
         "tender",
         "organisation",
         "status",
@@ -57,8 +56,7 @@ class BidAdmin(ReadOnlyAdmin):
         "documents_ok",
         "opening_problem",
         "qualification_reason",
-    ]
-    readonly_fields = fields
+    )
     inlines = [BidDocumentInline]
 
     def get_queryset(self, request: HttpRequest) -> Any:

@@ -36,6 +36,40 @@ rules.add_perm("procurement.answer_clarification", is_tender_purchaser)
 rules.add_perm("procurement.ask_clarification", is_supplier & is_tender_public)
 rules.add_perm("procurement.view_clarification_asker", is_tender_purchaser)
 
+# --- Bids (sealed until the opening) ---------------------------------------------------------------
+
+
+@rules.predicate
+def is_bid_purchaser(user: Any, bid: Any) -> bool:
+    """Purchaser staff of the department that owns the bid's tender."""
+    return bid is not None and bool(is_tender_purchaser(user, bid.tender))
+
+
+@rules.predicate
+def is_bid_opened(user: Any, bid: Any) -> bool:
+    return bid is not None and bid.opened_at is not None
+
+
+@rules.predicate
+def is_bidder_on_tender(user: Any, tender: Any) -> bool:
+    """Approved supplier staff of an organisation with a bid on the tender that reached the opening."""
+    if tender is None or not getattr(user, "is_authenticated", False):
+        return False
+    org_ids = user.memberships.filter(status="approved").values("organisation_id")
+    return tender.bids.filter(organisation_id__in=org_ids, opened_at__isnull=False).exists()
+
+
+# The bidder's own staff act on the bid (draft, upload, submit, withdraw, replace, see the receipt).
+is_bid_owner = is_supplier & is_member_of_owner_organisation
+rules.add_perm("procurement.bid_for_organisation", is_bid_owner)  # obj: the organisation
+rules.add_perm("procurement.change_bid", is_bid_owner)
+rules.add_perm("procurement.view_bid", is_bid_owner | (is_bid_purchaser & is_bid_opened))
+# Sealed material (prices, documents) is readable only after the opening, and every read is audited.
+rules.add_perm("procurement.read_bid_documents", is_bid_opened & (is_bid_purchaser | is_bid_owner))
+rules.add_perm("procurement.open_bids", is_tender_purchaser)
+rules.add_perm("procurement.review_qualification", is_tender_purchaser)
+rules.add_perm("procurement.view_opening_record", is_tender_purchaser | is_supervisor | is_bidder_on_tender)
+
 # --- Evaluation, award, challenges, contracts (issue 5) --------------------------------------------
 
 

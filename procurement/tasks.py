@@ -4,3 +4,14 @@ The bid side adds the periodic closing task here.
 """
 
 from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="procurement.close_due_tenders", ignore_result=True)
+def close_due_tenders() -> int:
+    """Periodic (beat): close bidding on every published tender past its deadline. Idempotent:
+    ``tender_close_bidding`` locks each tender and leaves closed ones as they are."""
+    from procurement.services.bids import tenders_close_due
+
+    return tenders_close_due()

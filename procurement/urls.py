@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from procurement.views import tenders
+from procurement.views import bids, tenders
 
 app_name = "procurement"
 
@@ -31,4 +31,21 @@ urlpatterns = [
     ),
     path("tenders/<int:pk>/clarifications/", tenders.clarification_manage, name="clarification_manage"),
     path("tenders/<int:pk>/amend/", tenders.amendment_create, name="amendment_create"),
+    # Bids (suppliers; purchasers after the opening).
+    path("my/bids/", bids.my_bids, name="my_bids"),
+    path("tenders/<int:pk>/bid/", bids.bid_start, name="bid_start"),
+    path("bids/<int:pk>/", bids.bid_detail, name="bid_detail"),
+    path("bids/<int:pk>/documents/", bids.bid_upload, name="bid_upload"),
+    path("bids/<int:pk>/documents/<int:document_pk>/", bids.bid_document_download, name="bid_document"),
+    path(
+        "bids/<int:pk>/documents/<int:document_pk>/remove/", bids.bid_document_remove, name="bid_document_remove"
+    ),
+    path("bids/<int:pk>/submit/", bids.bid_submit, name="bid_submit"),
+    path("bids/<int:pk>/receipt/", bids.bid_receipt, name="bid_receipt"),
+    path("bids/<int:pk>/withdraw/", bids.bid_withdraw, name="bid_withdraw"),
+    path("bids/<int:pk>/replace/", bids.bid_replace, name="bid_replace"),
+    path("bids/<int:pk>/reconfirm/", bids.bid_reconfirm, name="bid_reconfirm"),
+    path("tenders/<int:pk>/opening/", bids.tender_opening, name="tender_opening"),
+    path("tenders/<int:pk>/opening-record/", bids.opening_record, name="opening_record"),
+    path("tenders/<int:pk>/qualification/", bids.qualification_review, name="qualification_review"),
 ]
