@@ -16,7 +16,10 @@ class ProcurementConfig(AppConfig):
         navigation.register(
             _("Followed categories"), "procurement:subscriptions", roles=[Role.SUPPLIER], order=32
         )
+        navigation.register(_("My bids"), "procurement:my_bids", roles=[Role.SUPPLIER], order=33)
         # Kinds the shared list does not have yet (guarded: the registry may land after this app).
         register_kind = getattr(notifications, "register_kind", None)
         if register_kind is not None:
             register_kind("tender.clarification_asked", _("A supplier asked a question about your tender"))
+            register_kind("bid.submitted", _("Your bid was received and sealed"))
+            register_kind("bid.reconfirm", _("A tender you bid on was amended: confirm your bid"))

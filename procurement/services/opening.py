@@ -144,7 +144,7 @@ def tender_open(*, tender: Tender, by: Any) -> OpeningRecord:
     tender_check_directory(tender=tender, by=by)
     notify(
         recipients=_bidder_recipients([bid.organisation_id for bid in opened]),
-        kind="tender.bids_opened",
+        kind="tender.opening_record",
         message=gettext_noop("The bids on tender %(ref)s were opened; the opening record is available."),
         params={"ref": tender.reference},
         url=record.get_absolute_url(),
