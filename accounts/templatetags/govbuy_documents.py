@@ -1,5 +1,6 @@
 """``{% document_button "kind" obj label %}``: a button that asks for a document and then shows
-its progress and download link in place (htmx)."""
+its progress and download link in place (htmx). ``{% document_button_for "kind" object_type
+object_id label %}`` does the same when only the object's type and id are at hand (audit entries)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,18 @@ register = template.Library()
 
 @register.inclusion_tag("accounts/includes/document_button.html", takes_context=True)
 def document_button(context: Any, kind: str, obj: models.Model, label: str) -> dict[str, Any]:
+    return document_button_for(context, kind, obj._meta.label_lower, obj.pk, label)
+
+
+@register.inclusion_tag("accounts/includes/document_button.html", takes_context=True)
+def document_button_for(
+    context: Any, kind: str, object_type: str, object_id: Any, label: str
+) -> dict[str, Any]:
     return {
         "kind": kind,
-        "object_type": obj._meta.label_lower,
-        "object_id": obj.pk,
+        "object_type": object_type,
+        "object_id": object_id,
+        "dom_id": f"document-request-{kind}-{object_type}-{object_id}".replace(".", "-"),
         "label": label,
         "csrf_token": context.get("csrf_token"),
     }

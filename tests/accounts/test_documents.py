@@ -276,3 +276,10 @@ def test_download_permission(client: Any, issued: GeneratedDocument, role: str |
     if expected == 200:
         assert response["Content-Type"] == "application/pdf"
         assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == issued.sha256
+
+
+def test_audit_trail_page_offers_the_extract_per_object(client: Any, audited: Any, supervisor: Any) -> None:
+    assert client.login(email=supervisor.email, password=PASSWORD)
+    page = client.get(reverse("accounts:audit")).content.decode()
+    assert 'value="accounts.audit_extract"' in page
+    assert f'name="object_id" value="{audited.pk}"' in page
