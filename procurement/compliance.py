@@ -39,6 +39,11 @@ _FORBIDDEN_EN = re.compile(
 )
 
 
+def _num(value: Decimal) -> str:
+    """90.00 → "90", 12.50 → "12.5" (never "9E+1")."""
+    return format(value.normalize(), "f")
+
+
 def price_weight_min() -> Decimal:
     return Decimal(str(getattr(settings, "GOVBUY_PRICE_WEIGHT_MIN", 10)))
 
@@ -167,7 +172,7 @@ def rule_scoring(data: _Input, report: ComplianceReport) -> None:
         report.add(
             "price_weight",
             _("For services the price weight must be between %(low)s and %(high)s points (Order 87 Art. 55).")
-            % {"low": low.normalize(), "high": high.normalize()},
+            % {"low": _num(low), "high": _num(high)},
         )
     if not data.criteria:
         report.add("criteria", _("Add the scoring factors of the technical and service part."))
@@ -176,7 +181,7 @@ def rule_scoring(data: _Input, report: ComplianceReport) -> None:
         report.add(
             "criteria",
             _("The scoring factors and the price weight must add up to 100 points; they add up to %(total)s.")
-            % {"total": total.normalize()},
+            % {"total": _num(total)},
         )
 
 
