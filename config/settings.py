@@ -218,6 +218,20 @@ MFA_RECOVERY_CODE_COUNT = 10
 # Roles that may not act before they have set up TOTP (see accounts.middleware).
 GOVBUY_MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["directory_admin", "expert", "evaluator"])
 GOVBUY_INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# --- Performance evaluation (evaluation) -----------------------------------------------------------
+# Appeal period after publication, in working days (Chinese statutory calendar, procurement.calendar).
+GOVBUY_EVALUATION_APPEAL_WORKING_DAYS = env.int("EVALUATION_APPEAL_WORKING_DAYS", default=5)
+# Grades (excellent, good, fair, poor = 优 良 中 差) that release the final instalment; the others hold it.
+GOVBUY_EVALUATION_RELEASE_GRADES = env.list("EVALUATION_RELEASE_GRADES", default=["excellent", "good", "fair"])
+# Grades that propose suspending the organisation's directory qualification, and for how long.
+GOVBUY_EVALUATION_SUSPENSION_GRADES = env.list("EVALUATION_SUSPENSION_GRADES", default=["poor"])
+GOVBUY_EVALUATION_SUSPENSION_MONTHS = env.int("EVALUATION_SUSPENSION_MONTHS", default=12)
+GOVBUY_SURVEY_MAX_TOKENS = env.int("SURVEY_MAX_TOKENS", default=500)
+# Published results whose appeal period has ended become final (and their consequences apply): hourly.
+CELERY_BEAT_SCHEDULE["evaluation.finalise_due_evaluations"] = {
+    "task": "evaluation.finalise_due_evaluations",
+    "schedule": env.float("EVALUATION_FINALISE_INTERVAL_SECONDS", default=3600.0),
+}
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -11,6 +11,8 @@ urlpatterns = [
     path("dashboard/", account_views.dashboard, name="dashboard"),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
+    path("evaluations/", include("evaluation.urls")),
+    path("survey/", include("evaluation.survey_urls")),
     path("", include("accounts.urls_notifications")),
     path("", include("accounts.urls_documents")),
     path("procurement/", include("procurement.urls")),

@@ -1,1 +1,0 @@
-"""Third-party performance evaluation (issue to come)."""

@@ -1,0 +1,149 @@
+"""Publication, appeal, finalisation and consequences applied exactly once."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.exceptions import DomainError, NotAllowed
+from accounts.models import AuditEntry
+from evaluation import services
+from evaluation.grades import Grade
+from evaluation.models import (
+    Appeal,
+    ConsequenceRecord,
+    Evaluation,
+    EvaluationKind,
+    EvaluationStatus,
+    PerformanceRecord,
+    SuspensionProposal,
+)
+from evaluation.tasks import finalise_due_evaluations
+
+pytestmark = pytest.mark.django_db
+
+
+def expire_appeal_period(evaluation: Evaluation) -> Evaluation:
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        appeal_deadline=timezone.localdate() - dt.timedelta(days=1)
+    )
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+def test_acceptance_publishes_with_an_appeal_deadline_in_working_days(world, settings) -> None:
+    settings.GOVBUY_EVALUATION_APPEAL_WORKING_DAYS = 5
+    evaluation = world.published()
+    assert evaluation.status == EvaluationStatus.PUBLISHED
+    assert evaluation.published_at
+    from procurement.calendar import add_working_days
+
+    assert evaluation.appeal_deadline == add_working_days(evaluation.published_at, 5).value
+    assert evaluation.appeal_deadline >= timezone.localdate() + dt.timedelta(days=5)
+
+
+def test_no_appeal_after_the_deadline(world) -> None:
+    evaluation = expire_appeal_period(world.published())
+    with pytest.raises(DomainError) as exc:
+        services.appeal_file(evaluation=evaluation, grounds="评分偏低", by=world.supplier)
+    assert exc.value.code == "late"
+
+
+def test_only_the_evaluated_organisation_appeals(world) -> None:
+    evaluation = world.published()
+    for user in (world.other_supplier, world.purchaser, world.evaluator):
+        with pytest.raises(NotAllowed):
+            services.appeal_file(evaluation=evaluation, grounds="x", by=user)
+
+
+def test_upheld_appeal_reopens_scoring_and_republication_applies_consequences_once(world) -> None:
+    evaluation = world.published(Decimal("0.5"), satisfaction=3)  # 45 + 6 = 51 → 差
+    assert evaluation.grade == Grade.POOR
+    appeal = services.appeal_file(
+        evaluation=evaluation, grounds="服务数量统计有误，附签到表", by=world.supplier
+    )
+    services.appeal_answer(appeal=appeal, uphold=True, answer="核实后采纳", by=world.evaluator)
+    evaluation.refresh_from_db()
+    assert evaluation.status == EvaluationStatus.REOPENED
+    assert not ConsequenceRecord.objects.exists()  # a published but contested result sets nothing off
+    world.score_all(evaluation, Decimal("0.8"))  # 72 + 6 = 78 → 中
+    evaluation = services.evaluation_submit(evaluation=evaluation, report="复核报告", by=world.evaluator)
+    evaluation = services.evaluation_accept(evaluation=evaluation, by=world.purchaser)  # published again
+    assert evaluation.grade == Grade.FAIR
+    expire_appeal_period(evaluation)
+    finalise_due_evaluations.delay()
+    finalise_due_evaluations.delay()
+    services.evaluation_finalise(evaluation=evaluation)
+    outcomes = dict(ConsequenceRecord.objects.filter(evaluation=evaluation).values_list("kind", "outcome"))
+    assert outcomes == {
+        ConsequenceRecord.Kind.FINAL_INSTALMENT: ConsequenceRecord.Outcome.RELEASE,
+        ConsequenceRecord.Kind.PERFORMANCE_RECORD: ConsequenceRecord.Outcome.RECORDED,
+        ConsequenceRecord.Kind.SUSPENSION_PROPOSAL: ConsequenceRecord.Outcome.NOT_APPLICABLE,
+    }
+    assert PerformanceRecord.objects.get().grade == Grade.FAIR
+    assert not SuspensionProposal.objects.exists()
+
+
+def test_consequences_apply_exactly_once_when_retried(world) -> None:
+    evaluation = expire_appeal_period(world.published(Decimal("0.5"), satisfaction=3))  # 差
+    services.evaluation_finalise(evaluation=evaluation)
+    again = services.consequences_apply(evaluation=evaluation)
+    services.evaluation_finalise(evaluation=evaluation)  # a retried task
+    finalise_due_evaluations.delay()
+    assert again == []
+    assert ConsequenceRecord.objects.filter(evaluation=evaluation).count() == 3
+    assert ConsequenceRecord.objects.get(kind="final_instalment").outcome == ConsequenceRecord.Outcome.HOLD
+    assert PerformanceRecord.objects.filter(evaluation=evaluation).count() == 1
+    assert SuspensionProposal.objects.filter(evaluation=evaluation).count() == 1
+    assert AuditEntry.objects.filter(action="evaluation.consequences").count() == 1
+
+
+def test_dismissed_appeal_makes_the_result_final_with_consequences(world) -> None:
+    evaluation = world.published()
+    appeal = services.appeal_file(evaluation=evaluation, grounds="不服", by=world.supplier)
+    services.appeal_answer(appeal=appeal, uphold=False, answer="评分有据，维持原结果", by=world.evaluator)
+    evaluation.refresh_from_db()
+    assert evaluation.status == EvaluationStatus.FINAL
+    assert Appeal.objects.get().outcome == Appeal.Outcome.DISMISSED
+    assert ConsequenceRecord.objects.filter(evaluation=evaluation).count() == 3
+    with pytest.raises(DomainError):
+        services.appeal_answer(appeal=appeal, uphold=True, answer="again", by=world.evaluator)
+
+
+def test_mid_term_results_are_published_without_consequences(world) -> None:
+    evaluation = expire_appeal_period(world.published(kind=EvaluationKind.MID_TERM))
+    services.evaluation_finalise(evaluation=evaluation)
+    assert not ConsequenceRecord.objects.exists()
+    assert not PerformanceRecord.objects.exists()
+
+
+def test_consequences_refused_before_the_result_is_final(world) -> None:
+    evaluation = world.published()
+    with pytest.raises(DomainError):
+        services.consequences_apply(evaluation=evaluation)
+    with pytest.raises(DomainError):
+        services.evaluation_finalise(evaluation=evaluation)  # appeal period still running
+
+
+def test_release_grades_are_a_setting(world, settings) -> None:
+    settings.GOVBUY_EVALUATION_RELEASE_GRADES = ["excellent", "good"]
+    evaluation = expire_appeal_period(world.published(Decimal("0.8"), satisfaction=3))  # 72 + 6 → 中
+    services.evaluation_finalise(evaluation=evaluation)
+    assert ConsequenceRecord.objects.get(kind="final_instalment").outcome == ConsequenceRecord.Outcome.HOLD
+
+
+def test_suspension_proposal_rejected_with_a_reason(world) -> None:
+    evaluation = expire_appeal_period(world.published(Decimal("0.5"), satisfaction=3))
+    services.evaluation_finalise(evaluation=evaluation)
+    proposal = SuspensionProposal.objects.get()
+    with pytest.raises(NotAllowed):
+        services.suspension_reject(proposal=proposal, reason="x", by=world.purchaser)
+    with pytest.raises(DomainError):
+        services.suspension_reject(proposal=proposal, reason=" ", by=world.directory_admin)
+    services.suspension_reject(proposal=proposal, reason="机构已整改到位", by=world.directory_admin)
+    proposal.refresh_from_db()
+    assert proposal.status == SuspensionProposal.Status.REJECTED
+    assert proposal.decided_by == world.directory_admin
+    with pytest.raises(DomainError):
+        services.suspension_confirm(proposal=proposal, reason="", by=world.directory_admin)
