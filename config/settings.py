@@ -218,6 +218,9 @@ MFA_RECOVERY_CODE_COUNT = 10
 # Roles that may not act before they have set up TOTP (see accounts.middleware).
 GOVBUY_MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["directory_admin", "expert", "evaluator"])
 GOVBUY_INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# Comprehensive scoring for services: the price weight's floor is law (Order 87 Art. 55), its cap local practice.
+GOVBUY_PRICE_WEIGHT_MIN = env.int("PRICE_WEIGHT_MIN", default=10)
+GOVBUY_PRICE_WEIGHT_MAX = env.int("PRICE_WEIGHT_MAX", default=30)
 # --- Performance evaluation (evaluation) -----------------------------------------------------------
 # Appeal period after publication, in working days (Chinese statutory calendar, procurement.calendar).
 GOVBUY_EVALUATION_APPEAL_WORKING_DAYS = env.int("EVALUATION_APPEAL_WORKING_DAYS", default=5)

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from procurement.models import Bid, BidDocument, OpeningRecord
+from procurement.models import Bid, BidDocument, CalendarYear, HolidayOverride, OpeningRecord, Tender
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,3 +68,37 @@ class BidAdmin(ReadOnlyAdmin):
 @admin.register(OpeningRecord)
 class OpeningRecordAdmin(ReadOnlyAdmin):
     list_display = ["tender", "opened_at", "opened_by", "all_hashes_ok"]
+
+
+# --- Tender side ------------------------------------------------------------------------------------
+# Tenders change only through their services (the status is protected); the admin shows them
+# read-only. The working-day calendar's override table is the one thing administrators maintain here.
+
+
+@admin.register(Tender)
+class TenderAdmin(ReadOnlyAdmin):
+    list_display = (
+        "reference",
+        "title",
+        "department",
+        "category",
+        "method",
+        "status",
+        "published_at",
+        "bid_deadline",
+    )
+    list_filter = ("status", "method", "department")
+    search_fields = ("reference", "title")
+    list_select_related = ("department", "category")
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    date_hierarchy = "date"
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ("year", "source", "created_at")
