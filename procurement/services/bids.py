@@ -12,6 +12,8 @@ Price and document content never reach an audit summary, a notification, a log o
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -26,6 +28,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+from django_fsm import TransitionNotAllowed
 
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
@@ -59,13 +62,27 @@ def _lock_bid(bid_id: int) -> Bid:
 
 def _refuse_after_deadline(tender: Tender) -> None:
     if not tender.bids_open_for_submission(timezone.now()):
-        raise DomainError(
-            _("Bidding on this tender is closed (deadline %(deadline)s, server time).")
-            % {"deadline": timezone.localtime(tender.bid_deadline).strftime("%Y-%m-%d %H:%M:%S")}
-            if tender.bid_deadline
-            else _("Bidding on this tender is closed."),
-            code="deadline",
-        )
+        raise _closed(tender)
+
+
+@contextmanager
+def _before_deadline(tender: Tender) -> Iterator[None]:
+    """The model's transition re-reads the clock: crossing the deadline between the service's own
+    check and the transition is the same refusal, and the transaction rolls back whole."""
+    try:
+        yield
+    except TransitionNotAllowed:
+        raise _closed(tender) from None
+
+
+def _closed(tender: Tender) -> DomainError:
+    return DomainError(
+        _("Bidding on this tender is closed (deadline %(deadline)s, server time).")
+        % {"deadline": timezone.localtime(tender.bid_deadline).strftime("%Y-%m-%d %H:%M:%S")}
+        if tender.bid_deadline
+        else _("Bidding on this tender is closed."),
+        code="deadline",
+    )
 
 
 def tender_key_for(tender: Tender) -> TenderKey:
@@ -283,11 +300,13 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
     if bid.replaces_id:
         replaced = _lock_bid(bid.replaces_id)
         if replaced.status == BidStatus.SUBMITTED:
-            replaced.replace()
+            with _before_deadline(tender):
+                replaced.replace()
             replaced.save()
         else:
             replaced = None
-    bid.submit(ciphertext=sealed.ciphertext, bid_hash=digest, by=by, at=now, eligibility_version=version)
+    with _before_deadline(tender):
+        bid.submit(ciphertext=sealed.ciphertext, bid_hash=digest, by=by, at=now, eligibility_version=version)
     bid.save()
     receipt = BidReceipt.objects.create(
         bid=bid,
@@ -332,7 +351,8 @@ def bid_withdraw(*, bid: Bid, by: Any) -> Bid:
     if bid.status != BidStatus.SUBMITTED:
         raise DomainError(_("Only a submitted bid can be withdrawn."), code="not_submitted")
     _refuse_after_deadline(tender)
-    bid.withdraw()
+    with _before_deadline(tender):
+        bid.withdraw()
     bid.save()
     audit_record(actor=by, action="bid.withdraw", obj=bid, summary={"tender": tender.reference})
     return bid
@@ -381,7 +401,8 @@ def bid_reconfirm(*, bid: Bid, by: Any) -> Bid:
     if bid.status != BidStatus.SUBMITTED:
         raise DomainError(_("Only a submitted bid can be confirmed."), code="not_submitted")
     _refuse_after_deadline(tender)
-    bid.reconfirm()
+    with _before_deadline(tender):
+        bid.reconfirm()
     bid.save()
     audit_record(actor=by, action="bid.reconfirm", obj=bid, summary={"tender": tender.reference})
     return bid
