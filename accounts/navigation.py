@@ -6,7 +6,7 @@ pages, ``accounts`` only renders what is there for the user's role.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,9 @@ class NavItem:
     roles: frozenset[str] = field(default_factory=frozenset)  # empty: everyone, signed in or not
     signed_in: bool = False
     order: int = 100
+    # Further condition on the signed-in user, e.g. "is a department administrator": a menu entry
+    # that leads to a 403 is worse than none.
+    when: Callable[[Any], bool] | None = None
 
 
 _items: list[NavItem] = []
@@ -33,8 +36,11 @@ def register(
     roles: Iterable[str] = (),
     signed_in: bool = False,
     order: int = 100,
+    when: Callable[[Any], bool] | None = None,
 ) -> None:
-    item = NavItem(label, url_name, frozenset(roles), signed_in or bool(roles), order)
+    item = NavItem(
+        label, url_name, frozenset(roles), signed_in or bool(roles) or when is not None, order, when
+    )
     if item not in _items:
         _items.append(item)
 
@@ -51,6 +57,8 @@ def items_for(user: Any) -> list[dict[str, str]]:
             and role not in item.roles
             and not (authenticated and user.is_superuser and "*" in item.roles)
         ):
+            continue
+        if item.when is not None and not item.when(user):
             continue
         try:
             url = reverse(item.url_name)
@@ -72,5 +80,10 @@ def register_defaults() -> None:
         "accounts:invitations",
         roles=[Role.PURCHASER, Role.DIRECTORY_ADMIN, Role.SUPERVISOR],
         order=90,
+        when=_is_department_admin,
     )
     register(_("Audit trail"), "accounts:audit", roles=[Role.SUPERVISOR, "*"], order=95)
+
+
+def _is_department_admin(user: Any) -> bool:
+    return bool(user.is_department_admin and user.department_id)
