@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.conf import settings
@@ -11,19 +10,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-
-def _latest_notices(limit: int = 10) -> list[Any]:
-    """Latest published notices, from procurement once it provides them (a reader of every app)."""
-    try:
-        selectors = importlib.import_module("procurement.selectors")
-    except ImportError:
-        return []
-    latest = getattr(selectors, "latest_public_notices", None)
-    return list(latest(limit)) if latest else []
+from procurement.selectors import latest_public_notices
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"notices": _latest_notices()})
+    # config reads from every app; a broken import must fail loudly, not hide the notices.
+    return render(request, "home.html", {"notices": latest_public_notices(10)})
 
 
 def _check_database() -> dict[str, Any]:
