@@ -7,6 +7,7 @@ import io
 from datetime import date, datetime
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import AuditEntry
@@ -170,6 +171,7 @@ BAD_ROWS = [
 
 
 @pytest.mark.parametrize(("bad", "column", "words"), BAD_ROWS)
+@translation.override("en")
 def test_one_bad_row_and_nothing_is_imported(directory_admin, bad, column, words):
     directory_import(file=csv_bytes([row(code=C3, name="已有")]), by=directory_admin, publish=True)
     before = snapshot()
@@ -182,6 +184,7 @@ def test_one_bad_row_and_nothing_is_imported(directory_admin, bad, column, words
     assert words in str(caught.value.errors[0].message)
 
 
+@translation.override("en")
 def test_every_bad_row_is_listed_with_spreadsheet_numbers(directory_admin):
     rows = [
         row(),  # row 2
