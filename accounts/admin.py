@@ -3,7 +3,16 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEntry, Department, EvaluatorOrganisation, ExpertProfile, Invitation, User
+from accounts.models import (
+    AuditEntry,
+    Department,
+    EvaluatorOrganisation,
+    ExpertProfile,
+    GeneratedDocument,
+    Invitation,
+    Notification,
+    User,
+)
 
 
 @admin.register(User)
@@ -56,3 +65,29 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(GeneratedDocument)
+class GeneratedDocumentAdmin(_ReadOnlyAdmin):
+    """Issued documents are never edited; a failed one is retried by asking for it again."""
+
+    list_display = ["created_at", "kind", "title", "object_repr", "status", "attempts", "verify_code"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "reference", "verify_code", "sha256", "object_repr"]
+    exclude = ["payload"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "email_mode", "sent_at", "read_at"]
+    list_filter = ["kind", "email_mode"]
+    search_fields = ["recipient__email"]
+    raw_id_fields = ["recipient"]

@@ -193,9 +193,8 @@ def document_render(document_id: int, *, final_attempt: bool) -> GeneratedDocume
     """Render one document from its frozen data and store it with its SHA-256. Idempotent: a ready
     document is left alone; two workers racing store only the first result.
 
-    Raises DocumentRenderError when an attempt fails and another will follow; on the final attempt
-    the document is marked failed and the requester notified instead."""
-    from accounts.notifications import DOCUMENT_FAILED_MESSAGE, notify
+    Raises DocumentRenderError when an attempt fails (rendering or storing) and another will
+    follow; on the final attempt the document is marked failed and the requester notified instead."""
     from accounts.pdf import render_pdf
 
     with transaction.atomic():
@@ -218,46 +217,52 @@ def document_render(document_id: int, *, final_attempt: bool) -> GeneratedDocume
             verify_code=document.verify_code,
             issued_at=document.created_at,
         )
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        logger.warning("Rendering document %s failed (attempt %s): %s", document_id, document.attempts, error)
+        digest = hashlib.sha256(rendered.content).hexdigest()
         with transaction.atomic():
-            document = _locked(document_id)
-            if document is None or document.status != GeneratedDocument.Status.RENDERING:
-                return document
-            if final_attempt:
-                document.mark_failed(error)
-                document.save()
-                audit_record(actor=None, action="document.fail", obj=document, summary={"error": error[:300]})
-                if document.requested_by is not None:
-                    notify(
-                        recipients=[document.requested_by],
-                        kind="document.failed",
-                        message=DOCUMENT_FAILED_MESSAGE,
-                        params={"title": document.title},
-                        url=reverse("documents:status", args=[document.pk]),
-                        obj=document,
-                    )
-                return document
-            document.retry_later(error)
-            document.save()
-        raise DocumentRenderError(error) from exc
+            current = _locked(document_id)
+            if current is None or current.status != GeneratedDocument.Status.RENDERING:
+                return current  # another worker finished first: keep its file
+            current.file.save(f"{current.verify_code}.pdf", ContentFile(rendered.content), save=False)
+            current.mark_ready(sha256=digest, size=len(rendered.content), pages=rendered.pages)
+            current.save()
+            audit_record(
+                actor=None,
+                action="document.issue",
+                obj=current,
+                summary={"kind": current.kind, "sha256": digest, "pages": rendered.pages},
+            )
+        return current
+    except Exception as exc:
+        return _attempt_failed(document_id, exc, final_attempt=final_attempt)
 
-    digest = hashlib.sha256(rendered.content).hexdigest()
+
+def _attempt_failed(document_id: int, exc: Exception, *, final_attempt: bool) -> GeneratedDocument | None:
+    from accounts.notifications import DOCUMENT_FAILED_MESSAGE, notify
+
+    error = f"{type(exc).__name__}: {exc}"
+    logger.warning("Rendering document %s failed: %s", document_id, error)
     with transaction.atomic():
         document = _locked(document_id)
         if document is None or document.status != GeneratedDocument.Status.RENDERING:
-            return document  # another worker finished first: keep its file
-        document.file.save(f"{document.verify_code}.pdf", ContentFile(rendered.content), save=False)
-        document.mark_ready(sha256=digest, size=len(rendered.content), pages=rendered.pages)
-        document.save()
-        audit_record(
-            actor=None,
-            action="document.issue",
-            obj=document,
-            summary={"kind": document.kind, "sha256": digest, "pages": rendered.pages},
-        )
-    return document
+            return document
+        if not final_attempt:
+            document.retry_later(error)
+            document.save()
+        else:
+            document.mark_failed(error)
+            document.save()
+            audit_record(actor=None, action="document.fail", obj=document, summary={"error": error[:300]})
+            if document.requested_by is not None:
+                notify(
+                    recipients=[document.requested_by],
+                    kind="document.failed",
+                    message=DOCUMENT_FAILED_MESSAGE,
+                    params={"title": document.title},
+                    url=reverse("documents:status", args=[document.pk]),
+                    obj=document,
+                )
+            return document
+    raise DocumentRenderError(error) from exc
 
 
 # --- verification ---------------------------------------------------------------------------------

@@ -261,7 +261,7 @@ def notification_email_send(notification_id: int) -> bool:
                 "preferences_url": _absolute(reverse("notifications:preferences")),
                 "user": recipient,
             }
-            subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + text.splitlines()[0][:150]
+            subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + (text.splitlines() or [""])[0][:150]
             body = render_to_string("accounts/email/notification.txt", context)
         send_mail(subject, body, None, [recipient.email])
         notification.sent_at = timezone.now()

@@ -283,3 +283,11 @@ def test_audit_trail_page_offers_the_extract_per_object(client: Any, audited: An
     page = client.get(reverse("accounts:audit")).content.decode()
     assert 'value="accounts.audit_extract"' in page
     assert f'name="object_id" value="{audited.pk}"' in page
+
+
+def test_rendering_again_changes_nothing(issued: GeneratedDocument) -> None:
+    from accounts.tasks import render_document
+
+    render_document.delay(issued.pk)
+    again = GeneratedDocument.objects.get(pk=issued.pk)
+    assert (again.sha256, again.attempts, again.file.name) == (issued.sha256, 1, issued.file.name)
