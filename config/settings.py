@@ -165,6 +165,11 @@ CELERY_BEAT_SCHEDULE["procurement.close_due_tenders"] = {
     "task": "procurement.close_due_tenders",
     "schedule": env.float("BID_CLOSING_INTERVAL_SECONDS", default=30.0),
 }
+# Award, challenge and contract deadlines (procurement): purchasers reminded daily, 08:30 Beijing time.
+CELERY_BEAT_SCHEDULE["procurement.send_deadline_reminders"] = {
+    "task": "procurement.send_deadline_reminders",
+    "schedule": crontab(hour=8, minute=30),
+}
 # Sealed-bid upload limits (procurement.uploads), bytes.
 GOVBUY_BID_MAX_FILE_BYTES = env.int("BID_MAX_FILE_BYTES", default=20 * 1024 * 1024)
 GOVBUY_BID_MAX_TOTAL_BYTES = env.int("BID_MAX_TOTAL_BYTES", default=100 * 1024 * 1024)

@@ -15,3 +15,12 @@ def close_due_tenders() -> int:
     from procurement.services.bids import tenders_close_due
 
     return tenders_close_due()
+
+
+@shared_task(name="procurement.send_deadline_reminders", ignore_result=True)
+def send_deadline_reminders() -> int:
+    """Periodic (beat, daily): remind purchasers of award, challenge and contract deadlines due within
+    a day or overdue. Idempotent: one reminder per deadline per day (``DeadlineReminder``)."""
+    from procurement.services.contracts import deadline_reminders_send
+
+    return deadline_reminders_send()

@@ -9,6 +9,7 @@ releases it (``procurement.services.contracts.contract_release_final_instalment`
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -229,10 +230,11 @@ class Instalment(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.contract.number} #{self.order} ¥{self.amount}"
 
-    def paid_total(self) -> Any:
-        from decimal import Decimal
-
-        return self.payments.aggregate(s=models.Sum("amount"))["s"] or Decimal("0.00")
+    def paid_total(self) -> Decimal:
+        if self.pk is None:  # nothing can have been paid on an unsaved instalment
+            return Decimal("0.00")
+        total: Decimal | None = self.payments.aggregate(s=models.Sum("amount"))["s"]
+        return total or Decimal("0.00")
 
     def is_fully_paid(self: Any) -> bool:
         return bool(self.paid_total() >= self.amount)
@@ -341,3 +343,21 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"¥{self.amount} {self.paid_on}"
+
+
+class DeadlineReminder(models.Model):
+    """One reminder sent for one deadline on one day: makes the beat task idempotent."""
+
+    key = models.CharField(max_length=80)
+    sent_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline reminder")
+        verbose_name_plural = _("deadline reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "sent_on"], name="deadline_reminder_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.sent_on}"

@@ -10,6 +10,7 @@ announcement names the experts and opens the 7-working-day challenge period.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -91,7 +92,7 @@ def _create_award(*, tender: Tender, report: EvaluationReport, bid: Bid, by: Any
         bid=bid,
         rank=rank,
         price=bid.opened_price,
-        total_score=line["total"],
+        total_score=Decimal(line["total"]),
         deviation_reason=reason,
         confirmed_by=by,
         confirmed_at=now,

@@ -468,3 +468,31 @@ def contract_release_final_instalment(
         summary={"contract": contract.number, "amount": final.amount, "reason": reason},
     )
     return final
+
+
+def deadline_reminders_send(today: dt.date | None = None) -> int:
+    """Remind each department's purchasers of deadlines due within 1 day or overdue, once a day per
+    deadline (the beat task calls this; running it twice the same day sends nothing more).
+    Returns the number of reminders sent."""
+    from accounts.models import Department
+    from procurement.models import DeadlineReminder
+    from procurement.selectors.contracts import deadlines_for_department
+
+    today = today or local_date()
+    sent = 0
+    for department in Department.objects.filter(tenders__isnull=False).distinct():
+        for item in deadlines_for_department(department.pk, today):
+            if item.days_left is None or item.days_left > 1:
+                continue
+            with transaction.atomic():
+                _reminder, created = DeadlineReminder.objects.get_or_create(key=item.key, sent_on=today)
+                if not created:
+                    continue
+                notify(
+                    recipients=User.objects.filter(department=department, role="purchaser", is_active=True),
+                    kind="procurement.deadline",
+                    message=gettext_noop("%(ref)s: %(what)s — due %(due)s"),
+                    params={"ref": item.reference, "what": str(item.label), "due": item.due},
+                )
+                sent += 1
+    return sent

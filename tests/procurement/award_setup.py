@@ -146,10 +146,14 @@ def score_all(committee: Committee, points: dict[int, tuple[str, str]]) -> None:
         scores_submit(member=m, by=m.user)
 
 
-def evaluated(prices: tuple[str, ...] = ("800000.00", "900000.00", "850000.00")) -> Evaluated:
+def evaluated(
+    prices: tuple[str, ...] = ("800000.00", "900000.00", "850000.00"), organisations: list[Any] | None = None
+) -> Evaluated:
+    """A tender whose committee reported; all members gave every bid 35 + 25, so price decides."""
     tender = make_tender()
     purchaser = purchaser_of(tender)
-    bids = [make_bid(tender, p) for p in prices]
+    orgs = organisations or [None] * len(prices)
+    bids = [make_bid(tender, p, organisation=o) for p, o in zip(prices, orgs, strict=True)]
     committee = form_committee(tender, purchaser)
     declare_all(committee)
     score_all(committee, {b.pk: ("35", "25") for b in bids})
