@@ -50,7 +50,8 @@ ENTRY_ACTIONS = {"suspend": entry_suspend, "revoke": entry_revoke, "reinstate": 
 
 def _entry_actions(entry: Any) -> list[str]:
     """The status transitions the entry's state machine allows now (the template shows only these)."""
-    return [t.name for t in entry.get_available_status_transitions() if t.name in ENTRY_ACTIONS]
+    names = {t.name for t in entry.get_available_status_transitions()}
+    return [name for name in ENTRY_ACTIONS if name in names]
 
 
 # --- The draft version ---------------------------------------------------------------------------
