@@ -35,6 +35,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null || { echo 'models changed without a migration: run manage.py makemigrations'; exit 1; }
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

@@ -283,6 +283,7 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, adopted now
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail ----------------------------------------------------------------------------------------
