@@ -232,7 +232,9 @@ GOVBUY_PRICE_WEIGHT_MAX = env.int("PRICE_WEIGHT_MAX", default=30)
 # Appeal period after publication, in working days (Chinese statutory calendar, procurement.calendar).
 GOVBUY_EVALUATION_APPEAL_WORKING_DAYS = env.int("EVALUATION_APPEAL_WORKING_DAYS", default=5)
 # Grades (excellent, good, fair, poor = 优 良 中 差) that release the final instalment; the others hold it.
-GOVBUY_EVALUATION_RELEASE_GRADES = env.list("EVALUATION_RELEASE_GRADES", default=["excellent", "good", "fair"])
+GOVBUY_EVALUATION_RELEASE_GRADES = env.list(
+    "EVALUATION_RELEASE_GRADES", default=["excellent", "good", "fair"]
+)
 # Grades that propose suspending the organisation's directory qualification, and for how long.
 GOVBUY_EVALUATION_SUSPENSION_GRADES = env.list("EVALUATION_SUSPENSION_GRADES", default=["poor"])
 GOVBUY_EVALUATION_SUSPENSION_MONTHS = env.int("EVALUATION_SUSPENSION_MONTHS", default=12)
