@@ -206,6 +206,7 @@ def test_supplier_signs_up_and_must_verify_the_email_address() -> None:
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     user = User.objects.get(email__iexact="new.supplier@example.org")
+    assert user.email == "new.supplier@example.org"  # stored lower-case: one account per address
     assert user.role == Role.SUPPLIER
     assert user.full_name == "林新"
     assert user.department is None
