@@ -330,14 +330,7 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
             "directory_version": version,
         },
     )
-    notify(
-        recipients=[by],
-        kind="bid.submitted",
-        message=gettext_noop("Your bid on tender %(ref)s was received and sealed (receipt %(receipt)s)."),
-        params={"ref": tender.reference, "receipt": receipt.number},
-        url=bid.get_absolute_url(),
-        obj=bid,
-    )
+    # No notification: the receipt page is the bidder's confirmation (and keeps the rush light).
     return bid
 
 
