@@ -3,12 +3,13 @@ publishing through the service is refused while any rule fails."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from procurement.compliance import ComplianceError, check_tender, find_forbidden_terms
 from procurement.models import Tender, TenderStatus
@@ -16,6 +17,20 @@ from procurement.services.tenders import CriterionData, tender_publish
 from tests.procurement.factories import compliant_criteria, department_purchaser, make_draft
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English; the Chinese catalogue is checked once below."""
+    with translation.override("en"):
+        yield
+
+
+def test_messages_are_in_chinese_by_default() -> None:
+    deadline = timezone.now() + timedelta(days=10)
+    tender = make_draft(bid_deadline=deadline, opening_at=deadline, documents_available_until=deadline)
+    with translation.override("zh-hans"):
+        assert "第三十五条" in errors_for(tender)["bid_deadline"][0]
 
 
 def errors_for(tender: Tender, **kwargs) -> dict[str, list[str]]:

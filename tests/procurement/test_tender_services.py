@@ -151,8 +151,9 @@ def test_questions_close_at_the_question_deadline() -> None:
         make_published(), TenderStatus.PUBLISHED, clarification_deadline=timezone.now() - timedelta(minutes=1)
     )
     asker, organisation = _supplier_with_org()
-    with pytest.raises(DomainError, match="deadline"):
+    with pytest.raises(DomainError):
         clarification_ask(tender=tender, by=asker, organisation=organisation, question="还能提问吗？")
+    assert not tender.clarifications.exists()
 
 
 def test_amendment_late_in_the_period_must_move_the_deadline() -> None:
