@@ -91,3 +91,15 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
 
 def user_summary(user: User) -> dict[str, Any]:
     return {"email": user.email, "role": user.role, "department": user.department_id}
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """The language the person chose in the switcher also becomes the language of their e-mails.
+
+    A preference, not an act on the platform's business: not written to the audit trail.
+    """
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError(_("Unknown language."), field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

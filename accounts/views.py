@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 from allauth.account.utils import perform_login
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from accounts import selectors, services
 from accounts.exceptions import DomainError
@@ -84,3 +87,14 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied
     page = Paginator(selectors.audit_entries(), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_list.html", {"page": page})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; for a signed-in user the choice is also kept on the account."""
+    response = django_set_language(request)
+    if request.user.is_authenticated:
+        # Django's view has already ignored an unknown language; so does the account.
+        with contextlib.suppress(DomainError):
+            services.user_set_language(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("accounts.urls_documents")),
     path("procurement/", include("procurement.urls")),
     path("directory/", include("vendors.urls")),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
