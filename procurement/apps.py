@@ -17,9 +17,17 @@ class ProcurementConfig(AppConfig):
             _("Followed categories"), "procurement:subscriptions", roles=[Role.SUPPLIER], order=32
         )
         navigation.register(_("My bids"), "procurement:my_bids", roles=[Role.SUPPLIER], order=33)
+        navigation.register(_("Deadlines"), "procurement:deadlines_board", roles=[Role.PURCHASER], order=34)
+        navigation.register(
+            _("Contracts"), "procurement:contract_list", roles=[Role.PURCHASER, Role.SUPPLIER], order=35
+        )
+        navigation.register(_("My committees"), "procurement:my_seats", roles=[Role.EXPERT], order=36)
         # Kinds the shared list does not have yet (guarded: the registry may land after this app).
         register_kind = getattr(notifications, "register_kind", None)
         if register_kind is not None:
             register_kind("tender.clarification_asked", _("A supplier asked a question about your tender"))
             register_kind("bid.submitted", _("Your bid was received and sealed"))
             register_kind("bid.reconfirm", _("A tender you bid on was amended: confirm your bid"))
+            register_kind("committee.invited", _("You are invited to an evaluation committee"))
+            register_kind("evaluation.report", _("An evaluation report awaits your confirmation"))
+            register_kind("procurement.deadline", _("Award, challenge and contract deadlines"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from procurement.views import bids, tenders
+from procurement.views import bids, contracts, evaluation, tenders
 
 app_name = "procurement"
 
@@ -38,7 +38,9 @@ urlpatterns = [
     path("bids/<int:pk>/documents/", bids.bid_upload, name="bid_upload"),
     path("bids/<int:pk>/documents/<int:document_pk>/", bids.bid_document_download, name="bid_document"),
     path(
-        "bids/<int:pk>/documents/<int:document_pk>/remove/", bids.bid_document_remove, name="bid_document_remove"
+        "bids/<int:pk>/documents/<int:document_pk>/remove/",
+        bids.bid_document_remove,
+        name="bid_document_remove",
     ),
     path("bids/<int:pk>/submit/", bids.bid_submit, name="bid_submit"),
     path("bids/<int:pk>/receipt/", bids.bid_receipt, name="bid_receipt"),
@@ -48,4 +50,14 @@ urlpatterns = [
     path("tenders/<int:pk>/opening/", bids.tender_opening, name="tender_opening"),
     path("tenders/<int:pk>/opening-record/", bids.opening_record, name="opening_record"),
     path("tenders/<int:pk>/qualification/", bids.qualification_review, name="qualification_review"),
+    # Evaluation, award, challenges (purchasers, committee members, bidders) and contracts.
+    path("tenders/<int:pk>/evaluation/", evaluation.evaluation_manage, name="evaluation_manage"),
+    path("my/committees/", evaluation.my_seats, name="my_seats"),
+    path("committee-seats/<int:pk>/", evaluation.seat_detail, name="seat_detail"),
+    path("awards/<int:pk>/", evaluation.award_announcement, name="award_announcement"),
+    path("awards/<int:pk>/challenge/", evaluation.challenge_create, name="challenge_create"),
+    path("awards/<int:pk>/contract/", contracts.contract_create, name="contract_create"),
+    path("contracts/", contracts.contract_list, name="contract_list"),
+    path("contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
+    path("my/deadlines/", contracts.deadlines_board, name="deadlines_board"),
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
                 r.tender.title,
                 r.confirmation_due,
                 today,
+                reverse("procurement:evaluation_manage", args=[r.tender_id]),
             )
         )
     awards = Award.objects.filter(
@@ -84,6 +86,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
                     a.tender.title,
                     a.announcement_due,
                     today,
+                    reverse("procurement:evaluation_manage", args=[a.tender_id]),
                 )
             )
         else:
@@ -96,6 +99,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
                     a.tender.title,
                     a.signing_due,
                     today,
+                    reverse("procurement:evaluation_manage", args=[a.tender_id]),
                 )
             )
     for c in Challenge.objects.filter(
@@ -110,6 +114,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
                 c.tender.title,
                 c.reply_due,
                 today,
+                reverse("procurement:evaluation_manage", args=[c.tender_id]),
             )
         )
     for k in Contract.objects.filter(
@@ -124,6 +129,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
                 k.tender.title,
                 k.publication_due,
                 today,
+                reverse("procurement:contract_detail", args=[k.pk]),
             )
         )
     for m in Milestone.objects.filter(
@@ -138,6 +144,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
                 m.contract.tender.title,
                 m.due_date,
                 today,
+                reverse("procurement:contract_detail", args=[m.contract_id]),
             )
         )
     return sorted(items, key=lambda i: (i.due or dt.date.max, i.key))
