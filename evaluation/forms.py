@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import EvaluatorOrganisation
 from evaluation.models import Aggregation, EvaluationKind, IndicatorTemplate
-from vendors.models import Organisation, ServiceCategory
 
 SCALE_CHOICES = [
     (5, _("5 · Very satisfied")),
@@ -21,13 +20,6 @@ SCALE_CHOICES = [
 
 
 class CommissionForm(forms.Form):
-    title = forms.CharField(label=_("Project"), max_length=300)
-    organisation = forms.ModelChoiceField(
-        label=_("Evaluated organisation"), queryset=Organisation.objects.order_by("name")
-    )
-    category = forms.ModelChoiceField(
-        label=_("Service category"), queryset=ServiceCategory.objects.filter(is_active=True), required=False
-    )
     kind = forms.ChoiceField(label=_("Kind"), choices=EvaluationKind.choices, initial=EvaluationKind.FINAL)
     evaluator_organisation = forms.ModelChoiceField(
         label=_("Evaluator organisation"), queryset=EvaluatorOrganisation.objects.all()

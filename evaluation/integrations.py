@@ -7,27 +7,28 @@ record and the other app's change commit or roll back together.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from django.utils.translation import gettext as _
 
-def release_final_instalment(*, contract: Any, release: bool, reason: str, by: Any) -> bool:
-    """Release or hold the contract's final instalment. Returns whether procurement carried it out.
+from accounts.exceptions import DomainError
 
-    TODO(contracts): import ``procurement.services.contracts.contract_release_final_instalment``
-    directly once issue 5 has landed it; until then, and for an evaluation without a contract,
-    the decision is recorded in ``ConsequenceRecord`` only (``delivered`` false)."""
+
+def release_final_instalment(*, contract: Any, release: bool, reason: str, by: Any) -> tuple[bool, str]:
+    """Release or hold the contract's final instalment (``procurement.services.contracts``).
+
+    Returns (carried out, why not). A refusal by procurement (e.g. the instalment was already
+    decided otherwise by hand) does not block the evaluation becoming final: its savepoint is rolled
+    back and the decision is kept in the consequence record for a person to follow up."""
+    from procurement.services.contracts import contract_release_final_instalment
+
     if contract is None:
-        return False
+        return False, str(_("No contract is linked to this evaluation."))
     try:
-        module = importlib.import_module("procurement.services.contracts")
-    except ImportError:
-        return False
-    service = getattr(module, "contract_release_final_instalment", None)
-    if service is None:
-        return False
-    service(contract=contract, by=by, release=release, reason=reason)
-    return True
+        contract_release_final_instalment(contract=contract, by=by, release=release, reason=reason)
+    except DomainError as exc:
+        return False, str(exc.message)
+    return True, ""
 
 
 def suspend_directory_entry(*, organisation: Any, reason: str, by: Any) -> bool:

@@ -27,7 +27,13 @@ from evaluation.models import (
 
 def evaluations_base() -> QuerySet[Evaluation]:
     return Evaluation.objects.select_related(
-        "organisation", "department", "category", "evaluator_organisation", "template", "lead_evaluator"
+        "contract",
+        "organisation",
+        "department",
+        "category",
+        "evaluator_organisation",
+        "template",
+        "lead_evaluator",
     )
 
 
@@ -213,4 +219,25 @@ def performance_records_for(organisation_id: int) -> QuerySet[PerformanceRecord]
 def open_suspension_proposals() -> QuerySet[SuspensionProposal]:
     return SuspensionProposal.objects.select_related("organisation", "evaluation").order_by(
         "status", "-created_at"
+    )
+
+
+def commissionable_contracts(department_id: int) -> QuerySet[Any]:
+    """The department's signed contracts, with their evaluations, for the commissioning page."""
+    from django.db.models import Prefetch
+
+    from procurement.models import Contract
+
+    return (
+        Contract.objects.filter(department_id=department_id, status__in=["signed", "published"])
+        .select_related("tender", "organisation")
+        .prefetch_related(
+            Prefetch(
+                "performance_evaluations",
+                queryset=Evaluation.objects.select_related("evaluator_organisation").order_by(
+                    "commissioned_at"
+                ),
+            )
+        )
+        .order_by("term_end")
     )

@@ -60,22 +60,37 @@ def evaluation_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def evaluation_commission(request: AuthenticatedRequest) -> HttpResponse:
+def contract_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The purchaser's signed contracts, each with its evaluation history and a link to commission."""
     department = request.user.department
     if department is None or not request.user.has_perm("evaluation.commission", department):
         raise PermissionDenied
+    page = Paginator(selectors.commissionable_contracts(department.pk), 25).get_page(request.GET.get("page"))
+    return render(request, "evaluation/contract_list.html", {"page": page, "department": department})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_commission(request: AuthenticatedRequest, contract_pk: int) -> HttpResponse:
+    from procurement.models import Contract
+
+    contract = get_object_or_404(
+        Contract.objects.select_related("tender", "organisation", "department"), pk=contract_pk
+    )
+    if not request.user.has_perm("evaluation.commission", contract):
+        raise PermissionDenied
     form = forms.CommissionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            evaluation = services.evaluation_commission(department=department, by=request.user, **data)
+            evaluation = services.evaluation_commission(
+                contract=contract, by=request.user, **form.cleaned_data
+            )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
             messages.success(request, _("The evaluation was commissioned."))
             return redirect(evaluation)
-    return render(request, "evaluation/evaluation_commission.html", {"form": form, "department": department})
+    return render(request, "evaluation/evaluation_commission.html", {"form": form, "contract": contract})
 
 
 @login_required
@@ -463,8 +478,10 @@ def result_public(request: HttpRequest, pk: int) -> HttpResponse:
             "survey": selectors.survey_summary(evaluation),
             "appeals": list(evaluation.appeals.exclude(outcome=Appeal.Outcome.PENDING)),
             "history": selectors.public_evaluations()
-            .filter(organisation=evaluation.organisation)
-            .exclude(pk=evaluation.pk)[:20],
+            .filter(contract=evaluation.contract)
+            .exclude(pk=evaluation.pk)[:20]
+            if evaluation.contract_id
+            else [],
         },
     )
 

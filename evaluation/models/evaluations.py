@@ -67,8 +67,15 @@ class Evaluation(FSMModelMixin, models.Model):
     kind = models.CharField(
         _("kind"), max_length=10, choices=EvaluationKind.choices, default=EvaluationKind.FINAL
     )
-    # TODO(contracts): becomes a required FK to procurement.Contract once issue 5's model lands; until
-    # then the parties are recorded here (they stay as a snapshot even after: filters and rules use them).
+    contract = models.ForeignKey(
+        "procurement.Contract",
+        verbose_name=_("contract"),
+        null=True,  # the service always sets it; null only keeps the column addable to existing rows
+        on_delete=models.PROTECT,
+        related_name="performance_evaluations",
+    )
+    # The parties and category are copied from the contract at commissioning: the rules, the overview
+    # and the performance record read them without joining through procurement.
     organisation = models.ForeignKey(
         "vendors.Organisation",
         verbose_name=_("evaluated organisation"),

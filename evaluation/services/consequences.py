@@ -32,10 +32,6 @@ K = ConsequenceRecord.Kind
 Out = ConsequenceRecord.Outcome
 
 
-def _contract(evaluation: Evaluation) -> object | None:
-    return getattr(evaluation, "contract", None)
-
-
 @transaction.atomic
 def consequences_apply(*, evaluation: Evaluation) -> list[ConsequenceRecord]:
     """Apply the consequences of a final result; returns the records created by this call (none on
@@ -54,8 +50,9 @@ def consequences_apply(*, evaluation: Evaluation) -> list[ConsequenceRecord]:
             "score": evaluation.score,
             "grade": grade.label,
         }
-        delivered = integrations.release_final_instalment(
-            contract=_contract(evaluation), release=release, reason=reason, by=None
+        # The commissioning purchaser decides through the evaluation (procurement's rule).
+        delivered, problem = integrations.release_final_instalment(
+            contract=evaluation.contract, release=release, reason=reason, by=evaluation.commissioned_by
         )
         created.append(
             ConsequenceRecord.objects.create(
@@ -63,7 +60,7 @@ def consequences_apply(*, evaluation: Evaluation) -> list[ConsequenceRecord]:
                 kind=K.FINAL_INSTALMENT,
                 outcome=Out.RELEASE if release else Out.HOLD,
                 delivered=delivered,
-                detail=reason,
+                detail=f"{reason} {problem}".strip()[:500],
             )
         )
     if K.PERFORMANCE_RECORD not in done:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
-from accounts.models import Department, EvaluatorOrganisation, User
+from accounts.models import EvaluatorOrganisation, User
 from accounts.notifications import notify
 from evaluation.grades import grade_for
 from evaluation.models import (
@@ -33,7 +33,8 @@ from evaluation.models import (
 )
 from evaluation.services.common import appeal_working_days, locked, require, run_transition
 from evaluation.services.templates import copy_tree
-from vendors.models import Organisation, OrganisationMembership, OrganisationRelation, ServiceCategory
+from procurement.models import Contract
+from vendors.models import Organisation, OrganisationMembership, OrganisationRelation
 
 
 # --- independence ---------------------------------------------------------------------------------
@@ -72,25 +73,36 @@ def evaluator_relation(
 
 
 # --- commissioning ------------------------------------------------------------------------------------
+COMMISSIONABLE_CONTRACT_STATUSES = frozenset({"signed", "published"})
+
+
 @transaction.atomic
 def evaluation_commission(
     *,
-    title: str,
-    organisation: Organisation,
-    department: Department,
+    contract: Contract,
     evaluator_organisation: EvaluatorOrganisation,
     template: IndicatorTemplate,
     by: User,
     kind: str = EvaluationKind.FINAL,
     aggregation: str = Aggregation.MEAN,
-    category: ServiceCategory | None = None,
     due_date: dt.date | None = None,
 ) -> Evaluation:
-    """The purchaser commissions an independent evaluator organisation (DOMAIN: no relation to the
-    supplier); the evaluation copies the indicator system it is judged on."""
-    require(by, "evaluation.commission", department)
+    """The purchaser commissions an independent evaluator organisation for a signed contract of its
+    department (DOMAIN: no relation to the supplier); the evaluation copies the indicator system it
+    is judged on. One final evaluation per contract, unless an earlier one was declined."""
+    require(by, "evaluation.commission", contract)
+    if contract.status not in COMMISSIONABLE_CONTRACT_STATUSES:
+        raise DomainError(_("Only a signed contract can be evaluated."), field="contract")
     if not template.active:
         raise DomainError(_("This indicator system is not active."), field="template")
+    if (
+        kind == EvaluationKind.FINAL
+        and Evaluation.objects.filter(contract=contract, kind=EvaluationKind.FINAL)
+        .exclude(status=EvaluationStatus.CONFLICT_DECLARED)
+        .exists()
+    ):
+        raise DomainError(_("This contract already has a final evaluation."), field="kind", code="duplicate")
+    organisation = contract.organisation
     reason = evaluator_relation(evaluator_organisation, organisation)
     if reason:
         raise DomainError(
@@ -100,10 +112,11 @@ def evaluation_commission(
             code="related",
         )
     evaluation = Evaluation.objects.create(
-        title=title.strip(),
+        contract=contract,
+        title=contract.tender.title,
         organisation=organisation,
-        department=department,
-        category=category,
+        department=contract.department,
+        category=contract.tender.category,
         evaluator_organisation=evaluator_organisation,
         template=template,
         kind=kind,
@@ -117,6 +130,7 @@ def evaluation_commission(
         action="evaluation.commission",
         obj=evaluation,
         summary={
+            "contract": contract.number,
             "organisation": organisation.credit_code,
             "evaluator_organisation": evaluator_organisation.credit_code,
             "template": str(template),
@@ -210,7 +224,8 @@ def evaluation_decline(*, evaluation: Evaluation, reason: str, by: User) -> Eval
 
 # --- scoring and evidence -----------------------------------------------------------------------------
 def _scorable_leaf(indicator: EvaluationIndicator, by: User) -> Evaluation:
-    evaluation = indicator.evaluation
+    # Read the status afresh: the caller's copy of the evaluation may predate a transition.
+    evaluation = Evaluation.objects.get(pk=indicator.evaluation_id)
     require(by, "evaluation.score", evaluation)
     if not evaluation.is_scoring_open:
         raise DomainError(_("Scoring is closed for this evaluation."), code="transition")

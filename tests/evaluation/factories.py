@@ -10,6 +10,7 @@ from allauth.mfa.models import Authenticator
 from accounts.models import Role, User
 from evaluation import services
 from evaluation.models import Evaluation, EvaluationStatus, IndicatorKind, IndicatorTemplate
+from tests.evaluation.contracts import signed_contract
 from tests.factories import (
     DepartmentFactory,
     EvaluatorOrganisationFactory,
@@ -55,11 +56,14 @@ class World:
         self.other_evaluator = with_mfa(UserFactory(evaluator=True))
         self.directory_admin = with_mfa(UserFactory(role=Role.DIRECTORY_ADMIN, department=self.department))
 
-    def commission(self, **kwargs: Any) -> Evaluation:
+    def contract(self, title: str = "江门市长者饭堂助餐服务项目") -> Any:
+        return signed_contract(
+            department=self.department, purchaser=self.purchaser, organisation=self.organisation, title=title
+        )
+
+    def commission(self, title: str = "江门市长者饭堂助餐服务项目", **kwargs: Any) -> Evaluation:
         params: dict[str, Any] = {
-            "title": "江门市长者饭堂助餐服务项目",
-            "organisation": self.organisation,
-            "department": self.department,
+            "contract": self.contract(title),
             "evaluator_organisation": self.evaluator_organisation,
             "template": standard_template(),
             "by": self.purchaser,

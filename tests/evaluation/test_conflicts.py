@@ -106,6 +106,8 @@ def test_the_organisation_declines_and_the_purchaser_commissions_another(world) 
     assert evaluation.status == EvaluationStatus.CONFLICT_DECLARED
     with pytest.raises(DomainError):
         services.declaration_make(evaluation=evaluation, has_conflict=False, by=world.evaluator2)
-    other = world.commission(evaluator_organisation=world.other_evaluator.evaluator_organisation)
+    other = world.commission(
+        contract=evaluation.contract, evaluator_organisation=world.other_evaluator.evaluator_organisation
+    )
     world.start(other, world.other_evaluator)
     world.score_all(other, Decimal("1"), by=world.other_evaluator)

@@ -147,3 +147,56 @@ def test_suspension_proposal_rejected_with_a_reason(world) -> None:
     assert proposal.decided_by == world.directory_admin
     with pytest.raises(DomainError):
         services.suspension_confirm(proposal=proposal, reason="", by=world.directory_admin)
+
+
+def test_one_final_evaluation_per_contract_unless_declined(world) -> None:
+    evaluation = world.commission()
+    with pytest.raises(DomainError) as exc:
+        world.commission(contract=evaluation.contract)
+    assert exc.value.code == "duplicate"
+    world.commission(contract=evaluation.contract, kind=EvaluationKind.MID_TERM)  # spot checks are fine
+    services.evaluation_decline(evaluation=evaluation, reason="利益冲突", by=world.evaluator)
+    world.commission(contract=evaluation.contract)
+
+
+def test_only_signed_contracts_of_the_own_department_are_commissioned(world) -> None:
+    from procurement.models import Contract
+
+    contract = world.contract()
+    with pytest.raises(NotAllowed):
+        world.commission(contract=contract, by=world.other_purchaser)
+    Contract.objects.filter(pk=contract.pk).update(status="draft")
+    with pytest.raises(DomainError):
+        world.commission(contract=Contract.objects.get(pk=contract.pk))
+
+
+def test_the_grade_releases_or_withholds_the_contracts_final_instalment(world) -> None:
+    from procurement.models import Instalment
+
+    good = expire_appeal_period(world.published())  # 优
+    poor = expire_appeal_period(world.published(Decimal("0.5"), satisfaction=3))  # 差
+    services.evaluation_finalise(evaluation=good)
+    services.evaluation_finalise(evaluation=poor)
+    services.evaluation_finalise(evaluation=poor)
+    assert Instalment.objects.get(contract=good.contract, is_final=True).status == "due"
+    assert Instalment.objects.get(contract=poor.contract, is_final=True).status == "withheld"
+    records = ConsequenceRecord.objects.filter(kind="final_instalment")
+    assert records.count() == 2
+    assert all(r.delivered for r in records)
+
+
+def test_a_refusal_by_procurement_is_recorded_not_lost(world) -> None:
+    from procurement.models import Instalment
+    from procurement.services.contracts import contract_release_final_instalment
+
+    evaluation = expire_appeal_period(world.published(Decimal("0.5"), satisfaction=3))  # 差 → hold
+    # The purchaser released the final instalment by other means before the result became final.
+    contract_release_final_instalment(
+        contract=evaluation.contract, by=world.purchaser, release=True, reason="提前支付"
+    )
+    services.evaluation_finalise(evaluation=evaluation)
+    record = ConsequenceRecord.objects.get(kind="final_instalment")
+    assert record.outcome == ConsequenceRecord.Outcome.HOLD
+    assert not record.delivered
+    assert Instalment.objects.get(contract=evaluation.contract, is_final=True).status == "due"
+    assert Evaluation.objects.get(pk=evaluation.pk).status == EvaluationStatus.FINAL
