@@ -276,3 +276,11 @@ def test_preferences_ignore_unknown_kinds_and_modes(zh_user: Any) -> None:
         user=zh_user, modes={"no.such.kind": EmailMode.OFF, KIND: "sometimes"}, by=zh_user
     )
     assert not NotificationPreference.objects.exists()
+
+
+def test_daily_digest_is_scheduled_with_a_real_task() -> None:
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["accounts.daily_notification_digest"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
