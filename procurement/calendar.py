@@ -120,3 +120,12 @@ def working_days_between(start: dt.date | dt.datetime, end: dt.date | dt.datetim
             count += 1
         day += dt.timedelta(days=1)
     return WorkingDayResult(count, cal.warnings())
+
+
+def unknown_year_warnings(*moments: dt.date | dt.datetime | None) -> list[str]:
+    """Warnings for the dates (e.g. a tender's key dates) that fall in a year the calendar does not know."""
+    cal = WorkingCalendar()
+    for moment in moments:
+        if moment is not None:
+            cal.is_working_day(_as_date(moment))
+    return cal.warnings()

@@ -6,14 +6,13 @@ notifies the people concerned, all in one transaction.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -36,6 +35,7 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.selectors.tenders import tender_interested_users
+from procurement.uploads import check_upload
 
 # Order 87 Art. 27: a clarification or amendment that affects bids must come at least 15 days before
 # the deadline, or the deadline moves.
@@ -166,10 +166,8 @@ def _store_document(
     replaces: TenderDocument | None,
     amendment: Amendment | None,
 ) -> TenderDocument:
-    digest = hashlib.sha256()
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
+    # Same rules as bid documents: type judged by content, size limit, safe name, SHA-256.
+    checked = check_upload(name=file.name or "document", stream=file)
     version = 1
     if replaces is not None:
         if replaces.tender_id != tender.pk or not replaces.is_current:
@@ -179,15 +177,15 @@ def _store_document(
         title = title or replaces.title
     document = TenderDocument(
         tender=tender,
-        title=title,
-        size=file.size or 0,
-        sha256=digest.hexdigest(),
+        title=title or checked.name,
+        size=checked.size,
+        sha256=checked.sha256,
         version=version,
         supersedes=replaces,
         amendment=amendment,
         uploaded_by=by,
     )
-    document.file.save(file.name or "document", file, save=False)
+    document.file.save(checked.name, ContentFile(checked.content), save=False)
     document.save()
     return document
 

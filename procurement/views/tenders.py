@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import DomainError
-from procurement import compliance
+from procurement import calendar, compliance
 from procurement.forms.tenders import (
     AmendmentForm,
     AnswerForm,
@@ -61,8 +61,9 @@ def _tender(request: HttpRequest, pk: int, perm: str) -> Tender | HttpResponseBa
     return tender
 
 
-def _form_error(form: Any, exc: DomainError) -> None:
-    field = exc.field if exc.field in getattr(form, "fields", {}) else None
+def _form_error(form: Any, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
+    name = (aliases or {}).get(exc.field or "", exc.field)
+    field = name if name in getattr(form, "fields", {}) else None
     form.add_error(field, str(exc.message))
 
 
@@ -148,8 +149,20 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
             "question_form": QuestionForm(),
             "compliance": report,
             "retenders": list(tender.retenders.all()),
+            "calendar_warnings": _calendar_warnings(tender, report) if is_owner else [],
         },
     )
+
+
+def _calendar_warnings(tender: Tender, report: compliance.ComplianceReport | None) -> list[str]:
+    """Key dates in a year the working-day calendar does not know: shown, never silently guessed."""
+    warnings = calendar.unknown_year_warnings(
+        tender.published_at or timezone.now(),
+        tender.documents_available_until,
+        tender.clarification_deadline,
+        tender.bid_deadline,
+    )
+    return list(dict.fromkeys([*(report.warnings if report else []), *warnings]))
 
 
 def tender_notice(request: HttpRequest, pk: int) -> HttpResponseBase:
@@ -458,7 +471,7 @@ def amendment_create(request: HttpRequest, pk: int) -> HttpResponseBase:
                 documents=documents,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            _form_error(form, exc, {"file": "document"})
         else:
             messages.success(request, _("Amendment %(n)s is published.") % {"n": amendment.number})
             return redirect(result.get_absolute_url())

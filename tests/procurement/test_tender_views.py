@@ -409,3 +409,24 @@ def test_supplier_follows_categories(client: Client) -> None:
     assert CategorySubscription.objects.filter(user=supplier, category=category).exists()
     client.force_login(department_purchaser())
     assert client.get(reverse("procurement:subscriptions")).status_code == 403
+
+
+def test_owner_sees_a_warning_for_a_deadline_in_an_unknown_year(client: Client, owner: Any) -> None:
+    from procurement import calendar
+
+    unknown = max(calendar.package_years()) + 1
+    tender = make_draft(owner)
+    late = timezone.datetime(unknown, 3, 1, 10, 0, tzinfo=timezone.get_current_timezone())
+    Tender.objects.filter(pk=tender.pk).update(bid_deadline=late, opening_at=late)
+    client.force_login(owner)
+    response = client.get(reverse("procurement:tender_detail", args=[tender.pk]))
+    assert any(str(unknown) in w for w in response.context["calendar_warnings"])
+    assert str(unknown) in response.content.decode()
+
+
+def test_a_document_that_is_not_a_document_is_refused(client: Client, owner: Any) -> None:
+    tender = make_draft(owner)
+    client.force_login(owner)
+    fake = SimpleUploadedFile("招标文件.pdf", b"MZ\x90\x00 this is a program", "application/pdf")
+    client.post(reverse("procurement:tender_document_upload", args=[tender.pk]), {"title": "x", "file": fake})
+    assert TenderDocument.objects.filter(tender=tender).count() == 1
