@@ -7,7 +7,7 @@ class VendorsConfig(AppConfig):
     verbose_name = _("Organisations and the qualification directory")
 
     def ready(self) -> None:
-        from accounts import navigation
+        from accounts import navigation, notifications
         from accounts.models import Role
 
         navigation.register(_("Directory"), "vendors:directory", order=25)
@@ -15,3 +15,16 @@ class VendorsConfig(AppConfig):
         navigation.register(
             _("Directory administration"), "vendors:draft", roles=[Role.DIRECTORY_ADMIN], order=40
         )
+        # The kinds vendors.services notify about (the preferences page lists them).
+        for key, label in [
+            ("directory.entry_suspended", _("Your organisation's directory entry was suspended")),
+            ("directory.entry_revoked", _("Your organisation's directory entry was revoked")),
+            ("directory.entry_reinstated", _("Your organisation's directory entry was reinstated")),
+            ("directory.application_submitted", _("New application to enter the directory")),
+            ("directory.application_approved", _("Directory application approved")),
+            ("directory.application_rejected", _("Directory application rejected")),
+            ("organisation.claim_submitted", _("Someone asks to act for an organisation")),
+            ("organisation.claim_approved", _("Your claim to act for an organisation was approved")),
+            ("organisation.claim_rejected", _("Your claim to act for an organisation was rejected")),
+        ]:
+            notifications.register_kind(key, label)
