@@ -148,8 +148,12 @@ def seed(ctx: DemoContext) -> None:
     for seeder in SEEDERS:
         seeder(ctx)
 
-
 # The bid side: sealed bids, closed, opened, qualification-reviewed and failed tenders.
 from procurement.demo_bids import seed_bids  # noqa: E402 (demo_bids uses demo_tender above)
 
 SEEDERS.append(seed_bids)
+
+# Evaluation, award, challenges and contracts (issue 5).
+from procurement.demo_contracts import seed_contracts  # noqa: E402
+
+SEEDERS.append(seed_contracts)
