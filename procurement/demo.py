@@ -148,6 +148,7 @@ def seed(ctx: DemoContext) -> None:
     for seeder in SEEDERS:
         seeder(ctx)
 
+
 # The bid side: sealed bids, closed, opened, qualification-reviewed and failed tenders.
 from procurement.demo_bids import seed_bids  # noqa: E402 (demo_bids uses demo_tender above)
 
