@@ -204,3 +204,62 @@ def test_concurrent_writers_leave_one_unbroken_chain() -> None:
     assert len({e.prev_hash for e in entries}) == writers  # no two claim the same predecessor
     assert sorted(e.summary["writer"] for e in entries) == list(range(writers))
     assert audit_verify_chain() == (writers, None)
+
+
+def _verify_expecting(*heads: str) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("audit_verify", *[f"--expect={h}" for h in heads], stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_verify_prints_the_head_to_keep_outside(chain: list[AuditEntry]) -> None:
+    code, out, _err = _verify()
+    assert code == 0
+    assert f"head 5:{chain[4].hash}" in out
+    assert _verify_expecting(f"5:{chain[4].hash}", f"3:{chain[2].hash}")[0] == 0
+
+
+def test_removing_the_newest_entries_is_caught_against_a_recorded_head(chain: list[AuditEntry]) -> None:
+    head = f"5:{chain[4].hash}"
+    _sql(f"DELETE FROM {TABLE} WHERE seq >= %s", [4])  # noqa: S608
+    assert _verify()[0] == 0  # the shorter chain is consistent in itself ...
+    code, _out, err = _verify_expecting(head)
+    assert code == 1  # ... but not with what was recorded outside the database
+    assert "no entry seq=5" in err
+    assert "removed" in err
+
+
+def test_a_rewritten_chain_is_caught_against_a_recorded_head(chain: list[AuditEntry]) -> None:
+    """An attacker edits entry 2 and recomputes every later hash and link: consistent, yet caught."""
+    head = f"5:{chain[4].hash}"
+    entries = list(AuditEntry.objects.order_by("seq"))
+    prev = entries[0].hash
+    for entry in entries[1:]:
+        entry.prev_hash = prev
+        if entry.seq == 2:
+            entry.action = "test.forged"
+        entry.hash = entry.compute_hash()
+        _sql(
+            f"UPDATE {TABLE} SET action = %s, prev_hash = %s, hash = %s WHERE seq = %s",  # noqa: S608
+            [entry.action, "x" * 60 + str(entry.seq), "y" * 60 + str(entry.seq), entry.seq],
+        )
+        prev = entry.hash
+    for entry in entries[1:]:  # unique columns: write the final values in a second pass
+        _sql(
+            f"UPDATE {TABLE} SET prev_hash = %s, hash = %s WHERE seq = %s",  # noqa: S608
+            [entry.prev_hash, entry.hash, entry.seq],
+        )
+    assert _verify()[0] == 0
+    code, _out, err = _verify_expecting(head)
+    assert code == 1
+    assert f"seq=5 (id={chain[4].pk}) differs" in err
+
+
+def test_malformed_expectation_is_refused(chain: list[AuditEntry]) -> None:
+    code, _out, err = _verify_expecting("five:abc")
+    assert code == 1
+    assert "SEQ:HASH" in err
