@@ -8,6 +8,7 @@ for a code at every login.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
@@ -42,5 +43,5 @@ class RequireMFAMiddleware:
             messages.warning(
                 request, _("Your role requires two-factor authentication. Set up an authenticator app first.")
             )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+            return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -116,6 +116,9 @@ def test_mfa_roles_are_sent_to_totp_setup_until_they_have_one(role: str) -> None
         assert response["Location"].startswith(TOTP_ACTIVATE)
     follow = client.get("/dashboard/", follow=True)
     assert "Your role requires two-factor authentication" in follow.content.decode()
+    # Where they were going is kept intact, query string and all.
+    response = client.get("/dashboard/?page=2&sort=date")
+    assert response["Location"] == TOTP_ACTIVATE + "?next=%2Fdashboard%2F%3Fpage%3D2%26sort%3Ddate"
 
 
 @pytest.mark.parametrize("role", MFA_ROLES)
