@@ -356,6 +356,8 @@ def test_publishing_shows_the_changes_then_needs_confirmation_and_tells_the_staf
     kinds = dict(Notification.objects.values_list("recipient__email", "kind"))
     assert kinds[world.users["supplier"].email] == "directory.entry_suspended"
     assert kinds[world.users["other_supplier"].email] == "directory.entry_revoked"
+    notice = Notification.objects.get(recipient=world.users["supplier"])
+    assert notice.url == reverse("vendors:organisation_profile", args=[world.organisation.credit_code])
 
 
 # --- Import ----------------------------------------------------------------------------------------
@@ -449,9 +451,10 @@ def test_the_review_queue_and_approval_into_the_next_draft(world, django_capture
     assert application.status == DirectoryApplication.Status.APPROVED
     assert application.version.is_draft
     assert entry_of(application.version, world.organisation).categories.get() == category("SQ")
-    assert Notification.objects.filter(
+    approved = Notification.objects.get(
         recipient=world.users["supplier"], kind="directory.application_approved"
-    ).exists()
+    )
+    assert approved.url == reverse("vendors:application_detail", args=[application.pk])
     # Decided: a second decision is refused and changes nothing.
     before = state()
     assert client.post(url, {"decision": "reject", "reason": "x"}).status_code == 409

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -134,6 +135,7 @@ def application_submit(
         message=gettext_noop("%(organisation)s applied to enter the qualification directory."),
         params={"organisation": organisation.name},
         obj=application,
+        url=reverse("vendors:application_detail", args=[application.pk]),
     )
     return application
 
@@ -214,6 +216,7 @@ def application_approve(
         ),
         params={"organisation": application.organisation.name, "version": entry.version.number},
         obj=application,
+        url=reverse("vendors:application_detail", args=[application.pk]),
     )
     return application
 
@@ -249,6 +252,7 @@ def application_reject(
         message=gettext_noop("The application of %(organisation)s was rejected: %(reason)s"),
         params={"organisation": application.organisation.name, "reason": application.decision_reason},
         obj=application,
+        url=reverse("vendors:application_detail", args=[application.pk]),
     )
     return application
 

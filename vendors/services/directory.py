@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -297,6 +298,7 @@ def _notify_status_changes(version: DirectoryVersion) -> None:
                 "reason": entry.status_reason,
             },
             obj=entry,
+            url=reverse("vendors:organisation_profile", args=[entry.organisation.credit_code]),
         )
 
 

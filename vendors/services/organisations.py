@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -156,6 +157,7 @@ def organisation_claim(
         message=gettext_noop("%(user)s asks to act for %(organisation)s."),
         params={"user": str(by), "organisation": organisation.name},
         obj=membership,
+        url=reverse("vendors:claim_queue" if first_claim else "vendors:my_organisation"),
     )
     return membership
 
@@ -187,6 +189,7 @@ def claim_approve(*, membership: OrganisationMembership, by: Any) -> Organisatio
         message=gettext_noop("You may now act for %(organisation)s."),
         params={"organisation": membership.organisation.name},
         obj=membership,
+        url=reverse("vendors:my_organisation"),
     )
     return membership
 
@@ -213,6 +216,7 @@ def claim_reject(*, membership: OrganisationMembership, by: Any, reason: str) ->
         message=gettext_noop("Your claim to act for %(organisation)s was rejected: %(reason)s"),
         params={"organisation": membership.organisation.name, "reason": membership.decision_reason},
         obj=membership,
+        url=reverse("vendors:my_organisation"),
     )
     return membership
 
