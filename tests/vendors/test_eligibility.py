@@ -155,6 +155,7 @@ def test_result_is_frozen(org, history):
         (date(2026, 3, 1), "XF", "category_not_covered"),
         (date(2026, 7, 1), "YL", "revoked"),
         (date(2035, 1, 1), "YL", "revoked"),
+        (date(2026, 1, 1), "YL", "no_published_version"),
     ],
 )
 def test_at_most_three_queries(org, history, django_assert_max_num_queries, on, code, reason_code):
@@ -163,6 +164,17 @@ def test_at_most_three_queries(org, history, django_assert_max_num_queries, on, 
         result = eligibility_check(organisation=org, category=cat, on=on)
         str(result.reason)
     assert result.reason_code == reason_code
+
+
+def test_a_listed_organisation_costs_one_query_an_unlisted_one_two(
+    org, history, django_assert_num_queries
+):
+    cat = category("YL")
+    with django_assert_num_queries(1):
+        assert eligibility_check(organisation=org, category=cat, on=date(2026, 3, 1)).eligible
+    with django_assert_num_queries(2):
+        result = eligibility_check(organisation=OrganisationFactory.build(pk=10**6), category=cat, on=date(2026, 3, 1))
+    assert result.reason_code == "not_in_directory"
 
 
 def test_reasons_read_in_both_languages(org, history):

@@ -11,7 +11,8 @@ Rules (DOMAIN.md "Who may bid"; Order 102 Art. 6):
 - Other kinds (enterprises, public institutions, others) are not governed by the directory: the
   answer is eligible with ``not_social_organisation``; the tender decides whether they are admitted.
 
-At most 3 queries: the version, the entry, whether the category is covered.
+Queries: one when the organisation is listed (entry, version and category coverage together), two
+when it is not (then the version alone is read, to say which version it is missing from).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.formats import date_format
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext, gettext_noop
@@ -133,14 +135,33 @@ def eligibility_check(
         on = on.astimezone(CHINA).date()
     if not organisation.is_social_organisation:
         return result(True, "not_social_organisation")
-    version = version_in_force_on(on)
-    if version is None:
-        return result(False, "no_published_version", date=on)
     entry = None
     if organisation.pk is not None:
-        entry = DirectoryEntry.objects.filter(version=version, organisation=organisation).first()
+        # One query for the common case: the entry in the version in force that day, with the
+        # version and whether it covers the category (or its parent category).
+        covering = [category.pk] + ([category.parent_id] if category.parent_id else [])
+        in_force_version = (
+            DirectoryVersion.objects.published()
+            .filter(published_at__lt=published_before_end_of(on))
+            .order_by("-published_at", "-number")
+            .values("pk")[:1]
+        )
+        entry = (
+            DirectoryEntry.objects.filter(organisation=organisation, version_id=Subquery(in_force_version))
+            .select_related("version")
+            .annotate(
+                covers_category=Exists(
+                    DirectoryEntryCategory.objects.filter(entry=OuterRef("pk"), category_id__in=covering)
+                )
+            )
+            .first()
+        )
     if entry is None:
+        version = version_in_force_on(on)
+        if version is None:
+            return result(False, "no_published_version", date=on)
         return result(False, "not_in_directory", version)
+    version = entry.version
     dates = {"from": entry.valid_from, "to": entry.valid_to, "status_date": entry.status_date}
     if entry.status == DirectoryEntry.Status.REVOKED:
         return result(False, "revoked", version, entry, reason=entry.status_reason or "—", **dates)
@@ -150,7 +171,6 @@ def eligibility_check(
         return result(False, "not_yet_valid", version, entry, **dates)
     if on > entry.valid_to:
         return result(False, "expired", version, entry, **dates)
-    covering = [category.pk] + ([category.parent_id] if category.parent_id else [])
-    if not DirectoryEntryCategory.objects.filter(entry=entry, category_id__in=covering).exists():
+    if not entry.covers_category:  # type: ignore[attr-defined]
         return result(False, "category_not_covered", version, entry, category=category)
     return result(True, "in_force", version, entry, category=category, **dates)
