@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -76,3 +77,21 @@ def test_code_page_at_login_uses_the_site_layout() -> None:
     assert page.status_code == 200
     _in_layout(page.content.decode(), "zh-hans")
     assert 'autocomplete="one-time-code"' in page.content.decode()
+
+
+def test_allauth_page_scripts_reach_the_page(rf: Any) -> None:
+    """allauth puts page scripts (passkeys, QR helpers) in ``extra_body``: they must not be dropped."""
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% extends "allauth/layouts/base.html" %}'
+        "{% block content %}<p>body</p>{% endblock %}"
+        '{% block extra_body %}<script id="allauth-script"></script>{% endblock %}'
+    )
+    request = rf.get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    html = template.render({}, request)
+    assert '<script id="allauth-script"></script>' in html
+    assert html.index("allauth-script") > html.index("</footer>")
