@@ -238,3 +238,24 @@ def test_navigation_entries_by_role(world):
     assert "vendors:my_organisation" not in labels("purchaser")
     assert "vendors:draft" in labels("directory_admin")
     assert "vendors:draft" not in labels("supplier")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_pages_are_open_to_every_role(world, role):
+    client = world.client(role)
+    for url in (
+        DIRECTORY,
+        reverse("vendors:version_list"),
+        reverse("vendors:version_detail", args=[1]),
+        reverse("vendors:version_diff", args=[1]),
+        reverse("vendors:organisation_profile", args=[world.organisation.credit_code]),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_large_diff_is_shown_in_part(client: Client, db):
+    organisations = OrganisationFactory.create_batch(305)
+    published_version([entry_spec(o, "YL") for o in organisations], at=china(2026, 1, 5))
+    response = client.get(reverse("vendors:version_diff", args=[1]), HTTP_ACCEPT_LANGUAGE="en")
+    assert len(response.context["diff"].added) == 305
+    assert "and 5 more" in response.content.decode()
