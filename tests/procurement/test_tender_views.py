@@ -131,6 +131,13 @@ PURCHASER_ACTIONS: dict[str, Action] = {
         lambda t: {"reason": "资金调整"},
         lambda t: _status(t) == TenderStatus.CANCELLED,
     ),
+    "view_cancel_form": Action(
+        _published,
+        "get",
+        lambda t: reverse("procurement:tender_cancel", args=[t.pk]),
+        lambda t: {},
+        lambda t: True,
+    ),
     "retender": Action(
         lambda o: force_state(make_published(o), TenderStatus.FAILED),
         "post",
