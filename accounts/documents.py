@@ -24,6 +24,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from django.apps import apps
@@ -31,7 +32,7 @@ from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,7 @@ class DocumentRenderError(Exception):
 
 
 _kinds: dict[str, DocumentKind] = {}
+STALE_AFTER = timedelta(minutes=30)
 
 
 def register_document(kind: str, builder: Builder, label: str | Promise, *, can_view: CanView) -> None:
@@ -170,6 +172,10 @@ def document_request(*, kind: str, obj: models.Model, by: User) -> GeneratedDocu
             obj=document,
             summary={"kind": kind, "object": f"{document.object_type}:{document.object_id}"},
         )
+        render_document.delay_on_commit(document.pk)
+    elif document.is_in_progress and document.created_at < timezone.now() - STALE_AFTER:
+        # A worker (or the in-process render of the embedded setup) died without a trace: enqueue
+        # again. Harmless if it is merely slow: whichever render stores first wins.
         render_document.delay_on_commit(document.pk)
     elif document.status == GeneratedDocument.Status.FAILED:
         document = GeneratedDocument.objects.select_for_update().get(pk=document.pk)
@@ -324,7 +330,6 @@ def document_verify_file(content: bytes) -> Verdict:
 def build_audit_extract(obj: models.Model) -> DocumentSpec:
     """审计日志摘录: every audit entry about one object, with its hash and the previous hash, so
     the extract can be checked against the chain (``manage.py audit_verify``)."""
-    from django.utils import timezone
 
     from accounts.models import AuditEntry
 

@@ -152,7 +152,7 @@ def notify(
                 kind=kind,
                 message=msgid,
                 params=plain,
-                url=url[:500],
+                url=str(url or "")[:500],
                 object_type=obj._meta.label_lower if obj is not None else "",
                 object_id=str(obj.pk) if obj is not None else "",
                 created_at=now,

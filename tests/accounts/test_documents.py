@@ -291,3 +291,18 @@ def test_rendering_again_changes_nothing(issued: GeneratedDocument) -> None:
     render_document.delay(issued.pk)
     again = GeneratedDocument.objects.get(pk=issued.pk)
     assert (again.sha256, again.attempts, again.file.name) == (issued.sha256, 1, issued.file.name)
+
+
+def test_a_render_lost_long_ago_is_enqueued_again(
+    audited: Any, supervisor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=False):  # the worker never runs
+        lost = document_request(kind=KIND, obj=audited, by=supervisor)
+    GeneratedDocument.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    again = _request(audited, supervisor, django_capture_on_commit_callbacks)
+    assert again.pk == lost.pk
+    assert again.status == GeneratedDocument.Status.READY
