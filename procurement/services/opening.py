@@ -171,3 +171,10 @@ def bid_document_read(*, document: BidDocument, by: Any) -> bytes:
             summary={"document": document.name, "sha256": document.sha256},
         )
     return content
+
+
+@transaction.atomic
+def sealed_read_record(*, obj: Any, by: Any, what: str) -> None:
+    """Record a read of unsealed material (opening record, opened price, review page): DOMAIN.md asks
+    every read of sealed material after opening to be in the audit trail."""
+    audit_record(actor=by, action="bid.read_sealed", obj=obj, summary={"what": what})

@@ -84,6 +84,8 @@ def bid_start(request: HttpRequest, pk: int) -> HttpResponseBase:
 def bid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bid = _bid(request, pk)
     is_owner = services.can(request.user, "procurement.change_bid", bid)
+    if bid.opened_at is not None:
+        opening.sealed_read_record(obj=bid, by=request.user, what="bid_page")
     open_now = bid.tender.bids_open_for_submission()
     context: dict[str, Any] = {
         "bid": bid,
@@ -241,6 +243,7 @@ def opening_record(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not isinstance(result, Tender):
         return result
     record = get_object_or_404(OpeningRecord.objects.select_related("opened_by"), tender=result)
+    opening.sealed_read_record(obj=result, by=request.user, what="opening_record")
     return render(request, "procurement/opening_record.html", {"tender": result, "record": record})
 
 
@@ -276,6 +279,7 @@ def qualification_review(request: HttpRequest, pk: int) -> HttpResponseBase:
         except DomainError as exc:
             _error(request, exc)
         return redirect("procurement:qualification_review", pk=tender.pk)
+    opening.sealed_read_record(obj=tender, by=request.user, what="qualification_review")
     context = {
         "tender": tender,
         "bids": selectors.bids_for_review(tender),

@@ -192,3 +192,20 @@ def test_no_review_for_another_department() -> None:
         bid_qualify(bid=bids[0], by=other)
     with pytest.raises(NotAllowed):
         tender_complete_qualification(tender=tender, by=other)
+
+
+def test_reading_opened_pages_is_audited(client: object) -> None:
+    from django.urls import reverse
+
+    tender, bids, purchaser = _opened(1)
+    client.force_login(purchaser)  # type: ignore[attr-defined]
+    before = AuditEntry.objects.filter(action="bid.read_sealed").count()
+    for url in (
+        reverse("procurement:opening_record", args=[tender.pk]),
+        reverse("procurement:qualification_review", args=[tender.pk]),
+        reverse("procurement:bid_detail", args=[bids[0].pk]),
+    ):
+        assert client.get(url).status_code == 200  # type: ignore[attr-defined]
+    reads = AuditEntry.objects.filter(action="bid.read_sealed", actor=purchaser)
+    assert reads.count() == before + 3
+    assert "price" not in str(list(reads.values_list("summary", flat=True)))
