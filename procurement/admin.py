@@ -9,7 +9,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from procurement.models import Bid, BidDocument, CalendarYear, HolidayOverride, OpeningRecord, Tender
+from procurement.models import (
+    Bid,
+    BidDocument,
+    CalendarYear,
+    ExpertRelation,
+    ExpertSpeciality,
+    HolidayOverride,
+    OpeningRecord,
+    Tender,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -102,3 +111,20 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ("year", "source", "created_at")
+
+
+# The expert pool's specialities and declared relations (read by the committee draw).
+@admin.register(ExpertSpeciality)
+class ExpertSpecialityAdmin(admin.ModelAdmin):
+    list_display = ("expert", "category")
+    list_filter = ("category",)
+    list_select_related = ("expert__user", "category")
+
+
+@admin.register(ExpertRelation)
+class ExpertRelationAdmin(admin.ModelAdmin):
+    list_display = ("expert", "kind", "organisation", "person_name", "ended_on")
+    list_filter = ("kind",)
+    search_fields = ("person_name", "organisation__name", "expert__user__full_name")
+    list_select_related = ("expert__user", "organisation")
+    raw_id_fields = ("organisation",)

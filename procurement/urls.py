@@ -60,4 +60,6 @@ urlpatterns = [
     path("contracts/", contracts.contract_list, name="contract_list"),
     path("contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
     path("my/deadlines/", contracts.deadlines_board, name="deadlines_board"),
+    path("progress-reports/<int:pk>/evidence/", contracts.progress_evidence, name="progress_evidence"),
+    path("challenges/<int:pk>/document/", contracts.challenge_document, name="challenge_document"),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +39,7 @@ from procurement.models import (
 from procurement.models.bids import REVIEW_STATES
 from procurement.services.awards import _create_award, organisation_staff
 from procurement.services.deadlines import challenge_reply_days, complaint_days, due_after, local_date
+from procurement.uploads import check_upload
 from vendors.models import Organisation
 
 
@@ -73,8 +75,9 @@ def challenge_file(
         reply_due=due.date,
     )
     if document is not None:
-        challenge.document_name = (document.name or "")[:200]
-        challenge.document.save("upload", document, save=False)
+        checked = check_upload(name=document.name or "", stream=document)
+        challenge.document_name = checked.name[:200]
+        challenge.document.save("upload", ContentFile(checked.content), save=False)
     challenge.save()
     audit_record(
         actor=by,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
@@ -46,25 +47,33 @@ from procurement.models import (
 )
 from procurement.services.awards import eligibility_refusal, has_pending_challenge, organisation_staff
 from procurement.services.deadlines import due_after, local_date, publication_days
+from procurement.uploads import check_upload
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 
 
 def split_amount(value: Decimal, percentages: Sequence[Decimal]) -> list[Decimal]:
-    """Each share of ``value`` rounded half up to the fen; the last share takes the remainder so the
-    amounts add up to ``value`` exactly. The percentages must add up to exactly 100."""
+    """The instalment amounts of ``value`` for these percentages (which must add up to exactly 100).
+
+    Cumulative rounding: instalment *i* is ``round(value × (p1+…+pi)/100) − round(value × (p1+…+pi−1)/100)``,
+    rounded half up to the fen. Every amount is within one fen of its exact share, never negative, and
+    the amounts add up to ``value`` exactly (rounding each share on its own can overshoot)."""
     if sum(percentages, Decimal("0")) != HUNDRED:
         raise DomainError(
-            _("The instalments must add up to 100 % of the contract value."), field="milestones"
+            _("The shares of the instalments must add up to exactly 100 per cent of the contract value."),
+            field="milestones",
         )
     if any(p <= 0 for p in percentages):
         raise DomainError(_("Every instalment must be a positive share."), field="milestones")
-    amounts = [(value * p / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP) for p in percentages[:-1]]
-    last = value - sum(amounts, Decimal("0"))
-    if last < 0:
-        raise DomainError(_("The instalments exceed the contract value."), field="milestones")
-    return [*amounts, last]
+    amounts: list[Decimal] = []
+    cumulative, previous = Decimal("0"), Decimal("0.00")
+    for p in percentages:
+        cumulative += p
+        rounded = (value * cumulative / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+        amounts.append(rounded - previous)
+        previous = rounded
+    return amounts
 
 
 def text_sha256(text: str) -> str:
@@ -339,8 +348,9 @@ def progress_report_submit(
         raise DomainError(_("Describe the progress."), field="text")
     report = ProgressReport(milestone=milestone, submitted_by=by, text=text)
     if evidence is not None:
-        report.evidence_name = (evidence.name or "")[:200]
-        report.evidence.save("upload", evidence, save=False)
+        checked = check_upload(name=evidence.name or "", stream=evidence)
+        report.evidence_name = checked.name[:200]
+        report.evidence.save("upload", ContentFile(checked.content), save=False)
     report.save()
     milestone.submit_report()
     milestone.save()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.exceptions import DomainError
 from accounts.models import Role
 from accounts.types import AuthenticatedRequest
-from procurement.models import Award, Contract, Instalment, Milestone, ProgressReport
+from procurement.models import Award, Challenge, Contract, Instalment, Milestone, ProgressReport
 from procurement.selectors import contracts as selectors
 from procurement.services import contracts as services
 
@@ -176,3 +177,27 @@ def deadlines_board(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied
     items = selectors.deadlines_for_department(request.user.department_id)
     return render(request, "procurement/deadlines_board.html", {"items": items})
+
+
+def _private_file(field: Any, name: str) -> FileResponse:
+    if not field:
+        raise Http404
+    return FileResponse(field.open("rb"), as_attachment=True, filename=name or "document")
+
+
+@login_required
+def progress_evidence(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    """A progress report's evidence: the contract's parties and supervisors only."""
+    report = get_object_or_404(ProgressReport.objects.select_related("milestone__contract__tender"), pk=pk)
+    if not request.user.has_perm("procurement.view_contract", report.milestone.contract):
+        raise Http404
+    return _private_file(report.evidence, report.evidence_name)
+
+
+@login_required
+def challenge_document(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    """A challenge's supporting document: the challenger, the purchaser and supervisors only."""
+    challenge = get_object_or_404(Challenge.objects.select_related("tender"), pk=pk)
+    if not request.user.has_perm("procurement.view_challenge", challenge):
+        raise Http404
+    return _private_file(challenge.document, challenge.document_name)

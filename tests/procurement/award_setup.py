@@ -9,12 +9,14 @@ test that wants the directory refusal uses a social organisation instead.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
+import pytest
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from procurement.models import (
@@ -195,3 +197,11 @@ def drafted() -> tuple[Evaluated, Award, Contract]:
 
 def leader_of(committee: Committee) -> CommitteeMember:
     return committee.members.get(is_leader=True)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The tests match English messages; the platform's default language is Chinese. Modules that
+    import this fixture run in English."""
+    with translation.override("en"):
+        yield

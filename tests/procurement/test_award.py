@@ -12,7 +12,12 @@ from procurement.models import Award, AwardStatus, Bid, Tender, TenderStatus
 from procurement.services.awards import award_announce, award_confirm
 from procurement.services.deadlines import due_after
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
-from tests.procurement.award_setup import announced, enterprise, evaluated
+from tests.procurement.award_setup import (
+    announced,
+    english,  # noqa: F401 (autouse: messages in English)
+    enterprise,
+    evaluated,
+)
 
 pytestmark = pytest.mark.django_db
 

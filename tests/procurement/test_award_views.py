@@ -15,6 +15,7 @@ from tests.procurement.award_setup import (
     announced,
     declare_all,
     drafted,
+    english,  # noqa: F401 (autouse: messages in English)
     evaluated,
     form_committee,
     make_bid,
@@ -215,3 +216,61 @@ def test_my_committees_lists_seats() -> None:
     member: CommitteeMember = ev.committee.members.first()
     response = client_for(member.user).get(reverse("procurement:my_seats"))
     assert ev.tender.reference in response.content.decode()
+
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n"
+
+
+def test_challenge_document_is_checked_and_served_only_to_the_parties() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.exceptions import DomainError
+    from procurement.models import Bid
+    from procurement.services.challenges import challenge_file
+
+    ev, award = announced()
+    loser_org = Bid.objects.get(pk=ev.report.ranking[1]["bid"]).organisation
+    user = supplier_of(loser_org)
+    with pytest.raises(DomainError, match="not an accepted document"):
+        challenge_file(
+            award=award,
+            organisation=loser_org,
+            by=user,
+            grounds="x",
+            document=SimpleUploadedFile("grounds.pdf", b"just text, not a pdf"),
+        )
+    challenge = challenge_file(
+        award=award,
+        organisation=loser_org,
+        by=user,
+        grounds="见附件",
+        document=SimpleUploadedFile("证据.pdf", PDF),
+    )
+    url = reverse("procurement:challenge_document", args=[challenge.pk])
+    for who, status in [(user, 200), (ev.purchaser, 200), (UserFactory(role=Role.SUPPLIER), 404)]:
+        response = client_for(who).get(url)
+        assert response.status_code == status
+        if status == 200:
+            assert b"".join(response.streaming_content) == PDF
+
+
+def test_progress_evidence_is_served_only_to_the_contract_parties() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from procurement.services.contracts import contract_sign, progress_report_submit
+
+    ev, award, contract = drafted()
+    winner = supplier_of(award.bid.organisation)
+    sha = contract.current_version.sha256
+    contract_sign(contract=contract, by=winner, confirmed_sha256=sha)
+    contract_sign(contract=contract, by=ev.purchaser, confirmed_sha256=sha)
+    report = progress_report_submit(
+        milestone=contract.milestones.first(),
+        by=winner,
+        text="已完成",
+        evidence=SimpleUploadedFile("签到表.pdf", PDF),
+    )
+    url = reverse("procurement:progress_evidence", args=[report.pk])
+    assert client_for(ev.purchaser).get(url).status_code == 200
+    assert client_for(winner).get(url).status_code == 200
+    assert client_for(UserFactory(purchaser=True)).get(url).status_code == 404

@@ -31,7 +31,13 @@ from procurement.services.challenges import (
 from procurement.services.contracts import contract_sign
 from procurement.services.deadlines import due_after
 from tests.factories import MembershipFactory, UserFactory
-from tests.procurement.award_setup import announced, drafted, enterprise, supplier_of
+from tests.procurement.award_setup import (
+    announced,
+    drafted,
+    english,  # noqa: F401 (autouse: messages in English)
+    enterprise,
+    supplier_of,
+)
 
 pytestmark = pytest.mark.django_db
 

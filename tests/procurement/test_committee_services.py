@@ -24,6 +24,7 @@ from procurement.services.scoring import report_submit, score_record, scores_sub
 from tests.factories import UserFactory
 from tests.procurement.award_setup import (
     declare_all,
+    english,  # noqa: F401 (autouse: messages in English)
     evaluated,
     form_committee,
     leader_of,

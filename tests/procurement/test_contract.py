@@ -42,7 +42,12 @@ from procurement.services.contracts import (
 )
 from procurement.services.deadlines import due_after
 from tests.factories import UserFactory
-from tests.procurement.award_setup import announced, drafted, supplier_of
+from tests.procurement.award_setup import (
+    announced,
+    drafted,
+    english,  # noqa: F401 (autouse: messages in English)
+    supplier_of,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -60,10 +65,13 @@ def test_instalments_add_up_to_the_value_exactly(value: Decimal, cuts: list[int]
     amounts = split_amount(value, percentages)
     assert sum(amounts, D("0")) == value
     assert all(a == a.quantize(D("0.01")) for a in amounts)
+    assert all(a >= 0 for a in amounts)
+    for a, p in zip(amounts, percentages, strict=True):  # each within one fen of its exact share
+        assert abs(a - value * p / 100) <= D("0.01")
 
 
 def test_split_amount_refuses_shares_not_adding_to_100() -> None:
-    with pytest.raises(DomainError, match="100 %"):
+    with pytest.raises(DomainError, match="100 per cent"):
         split_amount(D("100.00"), [D("30"), D("60")])
     assert split_amount(D("100.00"), [D("33.33"), D("33.33"), D("33.34")]) == [
         D("33.33"),
@@ -71,7 +79,9 @@ def test_split_amount_refuses_shares_not_adding_to_100() -> None:
         D("33.34"),
     ]
     assert split_amount(D("0.10"), [D("50"), D("50")]) == [D("0.05"), D("0.05")]
-    assert split_amount(D("0.01"), [D("50"), D("50")]) == [D("0.01"), D("0.00")]  # half up, remainder last
+    assert split_amount(D("0.01"), [D("50"), D("50")]) == [D("0.01"), D("0.00")]  # cumulative, half up
+    # Rounding each share alone would give 0.01 + 0.19 + 2.21 > 2.40; cumulative rounding cannot overshoot.
+    assert sum(split_amount(D("2.40"), [D("0.21"), D("7.71"), D("91.88"), D("0.20")])) == D("2.40")
 
 
 def test_draft_from_the_award() -> None:

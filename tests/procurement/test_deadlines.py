@@ -13,7 +13,12 @@ from procurement.selectors.contracts import deadlines_for_department
 from procurement.services.challenges import challenge_file
 from procurement.services.contracts import deadline_reminders_send
 from procurement.services.deadlines import CHINA, due_after, is_overdue
-from tests.procurement.award_setup import announced, evaluated, supplier_of
+from tests.procurement.award_setup import (
+    announced,
+    english,  # noqa: F401 (autouse: messages in English)
+    evaluated,
+    supplier_of,
+)
 
 pytestmark = pytest.mark.django_db
 
