@@ -437,3 +437,16 @@ def test_a_document_that_is_not_a_document_is_refused(client: Client, owner: Any
     fake = SimpleUploadedFile("招标文件.pdf", b"MZ\x90\x00 this is a program", "application/pdf")
     client.post(reverse("procurement:tender_document_upload", args=[tender.pk]), {"title": "x", "file": fake})
     assert TenderDocument.objects.filter(tender=tender).count() == 1
+
+
+def test_refused_publish_of_a_new_draft_keeps_one_draft(client: Client, owner: Any) -> None:
+    from tests.procurement.factories import service_category
+
+    client.force_login(owner)
+    probe = Tender(category=service_category())
+    response = client.post(reverse("procurement:tender_create"), _form_post(probe) | {"publish": "1"})
+    assert response.status_code == 200  # no documents yet: saved, not published
+    created = Tender.objects.get(title="改后的标题")
+    assert created.status == TenderStatus.DRAFT
+    assert "__all__" in response.context["form"].errors or response.context["form"].non_field_errors()
+    assert reverse("procurement:tender_edit", args=[created.pk]) in response.content.decode()
