@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,35 @@ class EntryAddForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["categories"].queryset = active_categories()  # type: ignore[attr-defined]
+
+
+class EntryEditForm(forms.Form):
+    """Categories, rating and validity of an entry of the draft."""
+
+    categories = forms.ModelMultipleChoiceField(
+        queryset=ServiceCategory.objects.none(),
+        label=_("Service categories"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    rating = forms.ChoiceField(label=_("Rating"), choices=[("", _("None")), *Rating.choices], required=False)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    valid_to = forms.DateField(label=_("Valid to"), widget=DateInput)
+
+    def __init__(self, *args: Any, entry: DirectoryEntry, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "categories": [c.pk for c in entry.categories.all()],
+                "rating": entry.rating,
+                "valid_from": entry.valid_from,
+                "valid_to": entry.valid_to,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        # Active categories, plus any inactive one the entry still lists (so saving does not drop it).
+        self.fields["categories"].queryset = ServiceCategory.objects.filter(  # type: ignore[attr-defined]
+            Q(is_active=True) | Q(pk__in=[c.pk for c in entry.categories.all()])
+        )
 
 
 class EntryStatusForm(forms.Form):

@@ -33,6 +33,7 @@ urlpatterns = [
     path("admin/", administration.draft, name="draft"),
     path("admin/start/", administration.draft_start, name="draft_start"),
     path("admin/entries/add/", administration.entry_create, name="entry_create"),
+    path("admin/entries/<int:pk>/edit/", administration.entry_edit, name="entry_edit"),
     path("admin/entries/<int:pk>/<str:action>/", administration.entry_status, name="entry_status"),
     path("admin/versions/<int:number>/publish/", administration.publish, name="publish"),
     path("admin/import/", administration.directory_import_upload, name="import"),

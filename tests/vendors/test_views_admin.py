@@ -110,6 +110,18 @@ ACTIONS = [
         setup=lambda w: setattr(w, "draft_entry", entry_of(w.draft(), w.organisation)),
     ),
     Action(
+        "edit entry",
+        "POST",
+        lambda w: reverse("vendors:entry_edit", args=[w.draft_entry.pk]),
+        lambda w: {
+            "categories": [category("YL").pk],
+            "rating": "5A",
+            "valid_from": "2026-01-01",
+            "valid_to": "2031-12-31",
+        },
+        setup=lambda w: setattr(w, "draft_entry", entry_of(w.draft(), w.organisation)),
+    ),
+    Action(
         "publish confirmation",
         "GET",
         lambda w: reverse("vendors:publish", args=[2]),
@@ -308,17 +320,52 @@ def test_suspend_then_reinstate_through_the_pages_with_reason_and_date(world):
     assert client.get(reverse("vendors:entry_status", args=[entry.pk, "explode"])).status_code == 404
 
 
-@pytest.mark.parametrize("action", ["suspend", "revoke", "reinstate"])
+@pytest.mark.parametrize("action", ["suspend", "revoke", "reinstate", "edit"])
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_a_published_entry_refuses_change_through_the_pages(world, action, method):
     world.draft()  # a draft exists: the refusal must not quietly change the draft's entry instead
     published = entry_of(world.v1, world.organisation)
     client = world.client("directory_admin")
     before = state()
-    url = reverse("vendors:entry_status", args=[published.pk, action])
-    response = client.get(url) if method == "GET" else client.post(url, {"reason": "x", "on": "2026-11-01"})
+    if action == "edit":
+        url = reverse("vendors:entry_edit", args=[published.pk])
+        data = {
+            "categories": [category("JZ").pk],
+            "rating": "1A",
+            "valid_from": "2026-01-01",
+            "valid_to": "2027-1-1",
+        }
+    else:
+        url = reverse("vendors:entry_status", args=[published.pk, action])
+        data = {"reason": "x", "on": "2026-11-01"}
+    response = client.get(url) if method == "GET" else client.post(url, data)
     assert response.status_code == 409
     assert state() == before
+
+
+def test_editing_an_entry_changes_categories_rating_and_validity_and_the_diff_shows_it(world):
+    entry = entry_of(world.draft(), world.organisation)
+    client = world.client("directory_admin", "en")
+    url = reverse("vendors:entry_edit", args=[entry.pk])
+    form = client.get(url).context["form"]
+    assert sorted(form.initial["categories"]) == sorted(c.pk for c in entry.categories.all())
+    backwards = {"categories": [category("YL").pk], "valid_from": "2031-01-01", "valid_to": "2030-01-01"}
+    assert client.post(url, backwards).context["form"].errors
+    client.post(
+        url,
+        {
+            "categories": [category("YL").pk, category("JZ").pk],
+            "rating": "5A",
+            "valid_from": "2026-01-01",
+            "valid_to": "2031-12-31",
+        },
+    )
+    entry.refresh_from_db()
+    assert (entry.rating, entry.valid_to) == ("5A", date(2031, 12, 31))
+    assert sorted(c.code for c in entry.categories.all()) == ["JZ", "YL"]
+    page = client.get(reverse("vendors:publish", args=[entry.version.number]))
+    (row,) = page.context["rows"]
+    assert {label for label, _b, _a in row["fields"]} == {"Rating", "Valid to", "Service categories"}
 
 
 def test_a_published_version_cannot_be_published_again(world):

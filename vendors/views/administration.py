@@ -24,6 +24,7 @@ from vendors.exceptions import PublishedVersionError
 from vendors.forms import (
     CategoryForm,
     EntryAddForm,
+    EntryEditForm,
     EntryStatusForm,
     ImportForm,
     PublishForm,
@@ -37,6 +38,7 @@ from vendors.services import (
     entry_reinstate,
     entry_revoke,
     entry_suspend,
+    entry_update,
     organisation_create,
     version_draft,
     version_publish,
@@ -175,6 +177,38 @@ def entry_status(request: HttpRequest, pk: int, action: str) -> HttpResponseBase
         "vendors/directoryentry_status.html",
         {"entry": entry, "action": action, "form": form, "allowed": action in _entry_actions(entry)},
     )
+
+
+@guarded
+@require_http_methods(["GET", "POST"])
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Change an entry's categories, rating or validity in the draft."""
+    require_perm(request, "vendors.manage_directory")
+    entry = selectors_web.draft_entry(pk)
+    if entry is None:
+        raise Http404
+    if entry.version.is_published:
+        return refused(request, PublishedVersionError(), back=reverse("vendors:draft"))
+    form = EntryEditForm(request.POST or None, entry=entry)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            entry_update(
+                entry=entry,
+                categories=cd["categories"],
+                rating=cd["rating"],
+                valid_from=cd["valid_from"],
+                valid_to=cd["valid_to"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(
+                request, _("The change is in draft version %(number)s.") % {"number": entry.version.number}
+            )
+            return redirect("vendors:draft")
+    return render(request, "vendors/directoryentry_edit.html", {"entry": entry, "form": form})
 
 
 @guarded
