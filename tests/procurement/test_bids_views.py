@@ -174,3 +174,19 @@ def test_supplier_path_through_the_pages(client: Any) -> None:
     response = client.get(reverse("procurement:my_bids"))
     assert response.status_code == 200
     assert tender.reference in response.content.decode()
+
+
+def test_bid_pages_do_not_grow_queries_with_bids(client: Any, django_assert_max_num_queries: Any) -> None:
+    tender = make_tender()
+    user, org = make_bidder()
+    for _ in range(3):
+        other = make_tender()
+        submit_bid(other, user, org)
+    bid = submit_bid(tender, user, org)
+    client.force_login(_verified(user))
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("procurement:my_bids")).status_code == 200
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("procurement:bid_detail", args=[bid.pk])).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("procurement:bid_receipt", args=[bid.pk])).status_code == 200
