@@ -44,7 +44,7 @@ PARAGRAPH = (
 
 
 def _contract_context() -> dict[str, Any]:
-    clauses = [{"title": f"服务内容与要求（{n}）", "paragraphs": [PARAGRAPH] * 3} for n in range(1, 25)]
+    clauses = [{"title": f"服务内容与要求（{n}）", "paragraphs": [PARAGRAPH] * 3} for n in range(1, 27)]
     milestones = [
         {"n": n, "name": f"第{n}期服务验收合格后", "share": "25%", "amount": f"{312_500.00:,.2f}"}
         for n in range(1, 5)
