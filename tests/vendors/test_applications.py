@@ -156,6 +156,10 @@ def test_reject_needs_a_reason(application, directory_admin):
     )
     with pytest.raises(DomainError):
         application_approve(application=rejected, by=directory_admin, checklist=ALL_TICKED)
+    from accounts.models import Notification
+
+    told = Notification.objects.get(recipient=application.submitted_by, kind="directory.application_rejected")
+    assert told.params["reason"] == "年检结论为基本合格"
 
 
 @pytest.mark.parametrize("role", [Role.SUPPLIER, Role.PURCHASER, Role.SUPERVISOR])

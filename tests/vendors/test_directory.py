@@ -260,3 +260,28 @@ def test_admin_site_refuses_changes_to_a_published_version(client, published):
     entry.refresh_from_db()
     assert (entry.rating, entry.organisation_name) == ("4A", published.entries.get().organisation_name)
     assert DirectoryVersion.objects.filter(pk=published.pk).exists()
+
+
+# --- notifications ---------------------------------------------------------------------------------
+def test_publishing_tells_staff_whose_entry_changed_status(directory_admin, org, published):
+    from accounts.models import Notification
+    from tests.factories import MembershipFactory
+
+    staff = MembershipFactory(organisation=org).user
+    bystander = MembershipFactory().user
+    entry_suspend(organisation=org, reason="限期整改", by=directory_admin)
+    assert not Notification.objects.filter(recipient=staff).exists()  # not before it is published
+    v2 = version_publish(version=DirectoryVersion.objects.drafts().get(), by=directory_admin)
+    note = Notification.objects.get(recipient=staff)
+    assert note.kind == "directory.entry_suspended"
+    assert note.params == {"organisation": org.name, "version": v2.number, "reason": "限期整改"}
+    assert not Notification.objects.filter(recipient=bystander).exists()
+
+    entry_reinstate(organisation=org, reason="整改完成", by=directory_admin)
+    version_publish(version=DirectoryVersion.objects.drafts().get(), by=directory_admin)
+    assert list(
+        Notification.objects.filter(recipient=staff).order_by("pk").values_list("kind", flat=True)
+    ) == [
+        "directory.entry_suspended",
+        "directory.entry_reinstated",
+    ]
