@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -206,6 +207,7 @@ def award_announce(*, award: Award, by: Any) -> Award:
             "rank": award.rank,
             "until": challenge.date,
         },
+        url=reverse("procurement:award_announcement", args=[award.pk]),
         obj=award,
     )
     for line in award.report.ranking:
@@ -225,6 +227,7 @@ def award_announce(*, award: Award, by: Any) -> Award:
                 "rank": line["rank"],
                 "until": challenge.date,
             },
+            url=reverse("procurement:award_announcement", args=[award.pk]),
             obj=award,
         )
     return award

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -90,6 +91,7 @@ def challenge_file(
         kind="challenge.filed",
         message=gettext_noop("A challenge to the award of tender %(ref)s was filed; reply by %(due)s"),
         params={"ref": tender.reference, "due": due.date},
+        url=reverse("procurement:evaluation_manage", args=[tender.pk]),
         obj=challenge,
     )
     return challenge
@@ -172,6 +174,7 @@ def challenge_reply(
         kind="challenge.answered",
         message=gettext_noop("Your challenge to tender %(ref)s was answered: %(outcome)s"),
         params={"ref": tender.reference, "outcome": challenge.get_status_display()},
+        url=reverse("procurement:award_announcement", args=[challenge.award_id]),
         obj=challenge,
     )
     return challenge

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -108,6 +109,7 @@ def _notify_invited(members: Sequence[CommitteeMember], tender: Tender) -> None:
         kind="committee.invited",
         message=gettext_noop("You are invited to the evaluation committee of tender %(ref)s"),
         params={"ref": tender.reference},
+        url=reverse("procurement:my_seats"),
         obj=tender,
     )
 

@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -186,6 +187,7 @@ def contract_draft(
         kind="contract.to_sign",
         message=gettext_noop("The contract for tender %(ref)s is ready to sign"),
         params={"ref": tender.reference},
+        url=reverse("procurement:contract_detail", args=[contract.pk]),
         obj=contract,
     )
     return contract
@@ -362,6 +364,7 @@ def progress_report_submit(
         kind="contract.milestone_due",
         message=gettext_noop("A progress report on contract %(number)s awaits your review"),
         params={"number": contract.number},
+        url=reverse("procurement:contract_detail", args=[contract.pk]),
         obj=milestone,
     )
     return report
@@ -503,6 +506,7 @@ def deadline_reminders_send(today: dt.date | None = None) -> int:
                     kind="procurement.deadline",
                     message=gettext_noop("%(ref)s: %(what)s — due %(due)s"),
                     params={"ref": item.reference, "what": str(item.label), "due": item.due},
+                    url=item.url,
                 )
                 sent += 1
     return sent

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -229,6 +230,7 @@ def report_submit(*, committee: Committee, by: Any, summary: str = "") -> Evalua
         kind="evaluation.report",
         message=gettext_noop("The evaluation report of tender %(ref)s is in; confirm the winner by %(due)s"),
         params={"ref": tender.reference, "due": due.date},
+        url=reverse("procurement:evaluation_manage", args=[tender.pk]),
         obj=tender,
     )
     return report

@@ -104,3 +104,20 @@ def test_role_matrix_for_confirming(who: str, allowed: bool) -> None:
             award_confirm(tender=ev.tender, bid=first, by=users[who])
         assert not Award.objects.exists()
         assert Tender.objects.get(pk=ev.tender.pk).status == TenderStatus.EVALUATED
+
+
+def test_notices_give_each_bidder_its_own_score_and_rank() -> None:
+    from accounts.models import Notification
+
+    ev, award = announced()
+    for line in ev.report.ranking:
+        bid = Bid.objects.get(pk=line["bid"])
+        staff = bid.organisation.memberships.first().user
+        notice = Notification.objects.get(recipient=staff, kind="tender.award_result")
+        assert notice.params["score"] == line["total"]
+        assert notice.params["rank"] == line["rank"]
+        assert notice.url == f"/procurement/awards/{award.pk}/"
+    # Purchasers were told of the report, experts of their seats.
+    assert Notification.objects.filter(recipient=ev.purchaser, kind="evaluation.report").exists()
+    member = ev.committee.members.first()
+    assert Notification.objects.filter(recipient=member.user, kind="committee.invited").exists()
