@@ -31,7 +31,7 @@ CONTRACT = """{% extends "pdf/base.html" %}
 OPENING_RECORD = """{% extends "pdf/base.html" %}
 {% block content %}
 <p>开标时间：{{ opened_at }}。递交投标文件的供应商共 {{ bids|length }} 家，开标结果如下：</p>
-<table><colgroup><col style="width:7%"><col style="width:35%"><col style="width:22%"><col style="width:14%"><col style="width:22%"></colgroup>
+<table><colgroup><col style="width:6%"><col style="width:28%"><col style="width:24%"><col style="width:18%"><col style="width:24%"></colgroup>
 <thead><tr><th>序号</th><th>投标人</th><th>统一社会信用代码</th><th class="num">投标报价（元）</th><th>递交时间</th></tr></thead>
 <tbody>{% for b in bids %}<tr><td>{{ b.n }}</td><td>{{ b.name }}</td><td>{{ b.code }}</td><td class="num">{{ b.price }}</td><td>{{ b.at }}</td></tr>{% endfor %}</tbody></table>
 {% endblock %}"""
