@@ -183,6 +183,8 @@ def _announced(ctx: DemoContext, key: str, title: str, seed: int) -> Award | Non
         tender = Tender.objects.get(pk=tender.pk)
     purchaser = ctx.shared["purchaser"]
     report = tender.evaluation_reports.order_by("-submitted_at").first()
+    if report is None:
+        return None
     first = Bid.objects.get(pk=report.ranking[0]["bid"])
     award = award_confirm(tender=tender, bid=first, by=purchaser)
     return award_announce(award=award, by=purchaser)
@@ -238,7 +240,9 @@ def seed_contracts(ctx: DemoContext) -> None:
             ],
         )
         supplier = award.bid.organisation.memberships.filter(status="approved").first()
-        sha = contract.current_version.sha256
+        version = contract.current_version
+        assert version is not None  # drafted with version 1
+        sha = version.sha256
         contract_sign(contract=contract, by=purchaser, confirmed_sha256=sha)
         if supplier is not None:
             contract = contract_sign(contract=contract, by=supplier.user, confirmed_sha256=sha)
