@@ -24,13 +24,13 @@ def assert_refused(world, reason_part: str) -> None:
 def test_same_credit_code_is_refused(world) -> None:
     world.evaluator_organisation.credit_code = world.organisation.credit_code
     world.evaluator_organisation.save()
-    assert_refused(world, "same credit code")
+    assert_refused(world, "统一社会信用代码相同")
 
 
 def test_same_legal_representative_is_refused(world) -> None:
     # The evaluator is also registered as an organisation, with the supplier's legal representative.
     OrganisationFactory(credit_code=world.evaluator_organisation.credit_code, legal_representative="李明")
-    assert_refused(world, "legal representative")
+    assert_refused(world, "法定代表人为同一人")
 
 
 def test_recorded_control_relation_is_refused_in_either_direction(world) -> None:
@@ -38,12 +38,12 @@ def test_recorded_control_relation_is_refused_in_either_direction(world) -> None
     OrganisationRelation.objects.create(
         organisation=world.organisation, related=as_vendor, kind=OrganisationRelation.Kind.CONTROL
     )
-    assert_refused(world, "relation")
+    assert_refused(world, "控股或管理关系")
 
 
 def test_shared_staff_is_refused(world) -> None:
     MembershipFactory(user=world.evaluator2, organisation=world.organisation)
-    assert_refused(world, "staff")
+    assert_refused(world, "工作人员同时为被评价机构工作")
 
 
 def test_unrelated_registered_evaluator_is_accepted(world) -> None:

@@ -52,16 +52,14 @@ def test_valid_tree_is_created(admin_user) -> None:
 def test_top_level_must_sum_to_100(admin_user) -> None:
     with pytest.raises(ValidationError) as exc:
         services.template_create(name="x", by=admin_user, indicators=[spec("1", "60"), spec("2", "39.99")])
-    assert exc.value.message_dict["weight"] == [
-        "The top-level indicators sum to 99.99; they must sum to 100."
-    ]
+    assert exc.value.message_dict["weight"] == ["一级指标权重合计为 99.99，应为 100。"]
 
 
 def test_children_must_sum_to_their_parent_and_the_error_names_it(admin_user) -> None:
     indicators = [spec("1", "50"), spec("1.1", "20", "1"), spec("1.2", "25", "1"), spec("2", "50")]
     with pytest.raises(ValidationError) as exc:
         services.template_create(name="x", by=admin_user, indicators=indicators)
-    assert exc.value.message_dict["weight"] == ["The sub-indicators of 1 指标1 sum to 45, not its weight 50."]
+    assert exc.value.message_dict["weight"] == ["1 指标1 的下级指标权重合计为 45，与其权重 50 不符。"]
 
 
 def test_every_breach_is_reported_at_once() -> None:

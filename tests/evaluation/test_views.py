@@ -266,7 +266,9 @@ def test_evidence_of_the_wrong_type_is_refused(client, world) -> None:
         {"file": SimpleUploadedFile("名册.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")},
         follow=True,
     )
-    assert "not an accepted document" in response.content.decode() or "不是" in response.content.decode()
+    errors = [m for m in response.context["messages"] if m.level_tag == "error"]
+    assert len(errors) == 1
+    assert "PDF" in str(errors[0])  # the reason names the accepted types
     assert not Evidence.objects.exists()
 
 
@@ -354,3 +356,21 @@ def test_workspace_lists_each_roles_evaluations(client, world) -> None:
     ]:
         client.force_login(user)
         assert (evaluation.title in client.get(reverse("evaluation:list")).content.decode()) is visible
+
+
+def test_commission_form_and_scoring_page_render(client, world) -> None:
+    evaluation = in_progress(world)
+    client.force_login(world.purchaser)
+    page = client.get(reverse("evaluation:commission_contract", args=[evaluation.contract_id]))
+    assert page.status_code == 200
+    assert evaluation.contract.number in page.content.decode()
+    client.force_login(world.evaluator)
+    leaf = evaluation.indicators.get(code="1.2")
+    page = client.get(reverse("evaluation:indicator_score", args=[evaluation.pk, leaf.pk]))
+    assert page.status_code == 200
+    assert "专款专用" in page.content.decode()
+    response = client.post(
+        reverse("evaluation:indicator_score", args=[evaluation.pk, leaf.pk]), {"value": "9", "comment": ""}
+    )
+    assert response.status_code == 200
+    assert not Score.objects.exists()

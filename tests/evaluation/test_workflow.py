@@ -200,3 +200,23 @@ def test_a_refusal_by_procurement_is_recorded_not_lost(world) -> None:
     assert not record.delivered
     assert Instalment.objects.get(contract=evaluation.contract, is_final=True).status == "due"
     assert Evaluation.objects.get(pk=evaluation.pk).status == EvaluationStatus.FINAL
+
+
+def test_confirmed_suspension_enters_the_next_directory_version(world) -> None:
+    from tests.vendors.factories import china, entry_spec, published_version
+    from vendors.models import DirectoryEntry, DirectoryVersion
+
+    published_version([entry_spec(world.organisation)], at=china(2026, 1, 5))
+    evaluation = expire_appeal_period(world.published(Decimal("0.5"), satisfaction=3))  # 差
+    services.evaluation_finalise(evaluation=evaluation)
+    proposal = SuspensionProposal.objects.get()
+    services.suspension_confirm(proposal=proposal, reason="", by=world.directory_admin)
+    proposal.refresh_from_db()
+    assert proposal.status == SuspensionProposal.Status.CONFIRMED
+    assert proposal.delivered
+    assert proposal.reason == "绩效评价为差（江门市长者饭堂助餐服务项目）：51.00 分。"
+    draft = DirectoryVersion.objects.order_by("-number").first()
+    entry = DirectoryEntry.objects.get(version=draft, organisation=world.organisation)
+    assert entry.status == DirectoryEntry.Status.SUSPENDED
+    with pytest.raises(DomainError):
+        services.suspension_confirm(proposal=proposal, reason="", by=world.directory_admin)
