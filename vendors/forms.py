@@ -232,6 +232,25 @@ class ClaimForm(forms.Form):
         return _checked_upload(self.cleaned_data.get("certificate"))
 
 
+class OrganisationContactForm(forms.Form):
+    """What an organisation's admin keeps up to date. Name, legal representative and registering
+    authority come from the registration (and decide related bidders), so they are not here."""
+
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=100, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown on the public profile."),
+    )
+
+    FIELDS = ("address", "contact_name", "contact_phone", "contact_email", "website", "description")
+
+
 class ApplicationForm(forms.Form):
     categories = forms.ModelMultipleChoiceField(
         queryset=ServiceCategory.objects.none(),

@@ -17,6 +17,7 @@ urlpatterns = [
     # Supplier staff.
     path("my/", supplier.my_organisation, name="my_organisation"),
     path("my/claim/", supplier.claim, name="claim"),
+    path("my/organisations/<int:pk>/edit/", supplier.organisation_edit, name="organisation_edit"),
     path("my/organisations/<int:pk>/apply/", supplier.application_create, name="application_create"),
     # Shared by supplier staff and directory administrators (each object checks its permission).
     path("applications/<int:pk>/", supplier.application_detail, name="application_detail"),

@@ -86,6 +86,13 @@ ACTIONS = [
         lambda w: {"credit_code": w.newcomer.credit_code, "certificate": pdf("证书.pdf")},
     ),
     Action(
+        "edit organisation",
+        "POST",
+        lambda w: reverse("vendors:organisation_edit", args=[w.organisation.pk]),
+        {"supplier"},
+        lambda w: {"contact_phone": "0750-3333333", "description": "长者服务"},
+    ),
+    Action(
         "application form",
         "GET",
         lambda w: reverse("vendors:application_create", args=[w.organisation.pk]),
@@ -252,6 +259,37 @@ def test_my_organisation_shows_the_directory_status_with_bounded_queries(
     (item,) = page.context["organisations"]
     assert item["entry"].version == world.v1
     assert len(item["members"]) == 6
+
+
+def test_the_organisation_admin_edits_contact_details_not_the_identity(world):
+    client = world.client("supplier")
+    url = reverse("vendors:organisation_edit", args=[world.organisation.pk])
+    assert client.post(url, {"contact_email": "not-an-email"}).context["form"].errors["contact_email"]
+    client.post(
+        url,
+        {
+            "contact_phone": "0750-3333333",
+            "description": "为蓬江区长者提供居家养老服务",
+            "legal_representative": "冒名",
+            "name": "别的名字",
+        },
+    )
+    world.organisation.refresh_from_db()
+    assert world.organisation.contact_phone == "0750-3333333"
+    assert world.organisation.legal_representative != "冒名"
+    assert world.organisation.name == "江门市蓬江区阳光社会工作服务中心"
+    profile = world.client("anonymous").get(
+        reverse("vendors:organisation_profile", args=[world.organisation.credit_code])
+    )
+    assert "为蓬江区长者提供居家养老服务" in profile.content.decode()
+    # A plain member (not the organisation's admin) may not.
+    colleague = staff_claim(world)
+    from vendors.services import claim_approve
+
+    claim_approve(membership=colleague, by=world.users["supplier"])
+    other = world.client("anonymous")
+    other.force_login(colleague.user)
+    assert other.post(url, {"contact_phone": "1"}).status_code == 403
 
 
 # --- Applications ----------------------------------------------------------------------------------

@@ -20,7 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import DomainError
 from vendors import selectors, selectors_web
-from vendors.forms import ApplicationForm, ClaimForm, ReasonForm, ReviewForm
+from vendors.forms import (
+    ApplicationForm,
+    ClaimForm,
+    OrganisationContactForm,
+    ReasonForm,
+    ReviewForm,
+)
 from vendors.models import DirectoryApplication, Organisation, OrganisationMembership
 from vendors.services import (
     application_approve,
@@ -31,6 +37,7 @@ from vendors.services import (
     claim_reject,
     organisation_claim,
     organisation_create,
+    organisation_update,
 )
 from vendors.views.common import form_error, guarded, refused, require_perm
 
@@ -81,6 +88,27 @@ def my_organisation(request: HttpRequest) -> HttpResponse:
             "reason_form": ReasonForm(),
         },
     )
+
+
+@guarded
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The organisation's admin keeps its contact details and public description up to date."""
+    organisation = get_object_or_404(Organisation, pk=pk)
+    require_perm(request, "vendors.manage_organisation_staff", organisation)
+    initial = {name: getattr(organisation, name) for name in OrganisationContactForm.FIELDS}
+    form = OrganisationContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = {k: v for k, v in form.cleaned_data.items() if v != initial[k]}
+        try:
+            if changed:
+                organisation_update(organisation=organisation, by=request.user, **changed)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The organisation's details are saved."))
+            return redirect("vendors:my_organisation")
+    return render(request, "vendors/organisation_form.html", {"form": form, "organisation": organisation})
 
 
 @guarded
