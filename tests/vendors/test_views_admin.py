@@ -620,3 +620,26 @@ def test_administration_pages_render_in_both_languages(world, language):
         assert (
             "目录管理" if language == "zh-hans" else "Directory administration"
         ) in response.content.decode()
+
+
+def test_administration_lists_make_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    from tests.factories import OrganisationFactory
+    from vendors.services import entry_add
+
+    world.draft()
+    for organisation in OrganisationFactory.create_batch(60):
+        entry_add(
+            organisation=organisation,
+            categories=[category("YL"), category("SG")],
+            valid_from=date(2026, 1, 1),
+            valid_to=date(2030, 12, 31),
+            by=world.admin,
+        )
+    world.application()
+    client = world.client("directory_admin")
+    client.get(reverse("vendors:draft"))  # warm the session
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("vendors:draft"))
+    assert len(page.context["rows"]) == 50
+    with django_assert_max_num_queries(12):
+        client.get(reverse("vendors:application_queue"))

@@ -44,8 +44,8 @@ from vendors.services import (
     version_publish,
 )
 from vendors.services.categories import category_create, category_update
-from vendors.views.common import form_error, guarded, paginate, refused, require_perm
-from vendors.views.public import diff_rows
+from vendors.views.common import form_error, guarded, refused, require_perm
+from vendors.views.public import diff_rows, entries_page
 
 ENTRY_ACTIONS = {"suspend": entry_suspend, "revoke": entry_revoke, "reinstate": entry_reinstate}
 
@@ -67,24 +67,9 @@ def draft(request: HttpRequest) -> HttpResponse:
     version = selectors.draft_version()
     context: dict[str, Any] = {"version": version, "start_form": StartDraftForm()}
     if version is not None:
-        from vendors.forms import DirectoryFilterForm
-
-        form = DirectoryFilterForm(request.GET or None)
-        filters: dict[str, Any] = {}
-        if form.is_bound and form.is_valid():
-            cd = form.cleaned_data
-            filters = {
-                "search": cd["q"] or "",
-                "category": cd["category"],
-                "rating": cd["rating"],
-                "status": cd["status"],
-            }
-        page, query = paginate(request, selectors.version_entries(version, **filters))
+        context.update(entries_page(request, version))
         context.update(
-            form=form,
-            page=page,
-            query=query,
-            rows=[(entry, _entry_actions(entry)) for entry in page.object_list],
+            rows=[(entry, _entry_actions(entry)) for entry in context["page"].object_list],
             pending_applications=selectors.pending_applications().count(),
         )
     return render(request, "vendors/directoryversion_draft.html", context)

@@ -18,7 +18,7 @@ from vendors.services.transfer import EXPORT_CONTENT_TYPES
 from vendors.views.common import guarded, paginate
 
 
-def _entries_page(request: HttpRequest, version: DirectoryVersion | None) -> dict[str, Any]:
+def entries_page(request: HttpRequest, version: DirectoryVersion | None) -> dict[str, Any]:
     """The filter form and the requested page of ``version``'s entries."""
     form = DirectoryFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
@@ -37,7 +37,7 @@ def _entries_page(request: HttpRequest, version: DirectoryVersion | None) -> dic
 
 def directory(request: HttpRequest) -> HttpResponse:
     """The directory in force: the latest published version, searchable and filtered."""
-    context = _entries_page(request, selectors.current_version())
+    context = entries_page(request, selectors.current_version())
     context["is_current"] = True
     return render(request, "vendors/directoryentry_list.html", context)
 
@@ -47,7 +47,7 @@ def version_detail(request: HttpRequest, number: int) -> HttpResponse:
     version = selectors_web.published_version(number)
     if version is None:
         raise Http404
-    context = _entries_page(request, version)
+    context = entries_page(request, version)
     context["is_current"] = version == selectors.current_version()
     return render(request, "vendors/directoryentry_list.html", context)
 
