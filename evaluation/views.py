@@ -118,10 +118,11 @@ def evaluation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         for ev in Evidence.objects.filter(indicator__evaluation=evaluation).select_related("uploaded_by"):
             evidence_by_leaf.setdefault(ev.indicator_id, []).append(ev)
     my_scores = selectors.my_scores(evaluation, user) if is_evaluator else {}
+    subtotals = selectors.subtotals(tree, scores) if show_scores else {}
     rows = [
         {
             "indicator": row,
-            "score": selectors.subtotals(tree, scores).get(row.pk) if show_scores else None,
+            "score": subtotals.get(row.pk),
             "mine": my_scores.get(row.pk),
             "evidence": evidence_by_leaf.get(row.pk, []),
         }
