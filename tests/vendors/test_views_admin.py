@@ -643,3 +643,14 @@ def test_administration_lists_make_a_bounded_number_of_queries(world, django_ass
     assert len(page.context["rows"]) == 50
     with django_assert_max_num_queries(12):
         client.get(reverse("vendors:application_queue"))
+
+
+def test_import_accepts_an_xlsx_upload_and_its_export_round_trips(world):
+    client = world.client("directory_admin")
+    exported = client.get(reverse("vendors:version_export", args=[1, "xlsx"])).content
+    upload = SimpleUploadedFile("第1批.xlsx", exported)
+    response = client.post(reverse("vendors:import"), {"file": upload, "note": "原样导入"})
+    assert response["Location"] == reverse("vendors:draft")
+    page = client.get(reverse("vendors:publish", args=[2]))
+    assert page.context["diff"].is_empty
+    assert page.context["diff"].unchanged_count == 2
