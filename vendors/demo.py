@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
@@ -157,9 +159,9 @@ def _build_version(
     number: int,
     published_at: datetime,
     note: str,
-    rows: list[tuple[Organisation, dict[str, str], str, str]],
+    rows: Sequence[tuple[Organisation, dict[str, str], str, str]],
     categories: dict[str, ServiceCategory],
-    by: object,
+    by: Any,
     based_on: DirectoryVersion | None = None,
 ) -> DirectoryVersion:
     """A version with ``rows`` (organisation, spec, status, reason), published at ``published_at``."""

@@ -106,18 +106,11 @@ class DirectoryVersion(FSMModelMixin, models.Model):
         if self._was_published():
             raise PublishedVersionError()
         super().save(*args, **kwargs)
-        self._stored_status = self.status
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self._was_published() or self.is_published:
             raise PublishedVersionError()
         return super().delete(*args, **kwargs)
-
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> DirectoryVersion:
-        instance = super().from_db(db, field_names, values)
-        instance._stored_status = instance.__dict__.get("status")
-        return instance
 
     @property
     def is_published(self) -> bool:
@@ -128,13 +121,11 @@ class DirectoryVersion(FSMModelMixin, models.Model):
         return self.status == self.Status.DRAFT
 
     def _was_published(self) -> bool:
+        """Asked of the database, not of this instance: it may be stale (another request published
+        the version meanwhile) or partial (``.only()``). Versions are saved rarely; one query is cheap."""
         if self.pk is None or self._state.adding:
             return False
-        if getattr(self, "_stored_status", None) is None:  # loaded with .only()/.defer()
-            self._stored_status = (
-                DirectoryVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            )
-        return self._stored_status == self.Status.PUBLISHED
+        return DirectoryVersion.objects.filter(pk=self.pk).published().exists()
 
     @transition(field=status, source=Status.DRAFT, target=Status.PUBLISHED)
     def publish(self, *, by: Any, at: Any) -> None:
