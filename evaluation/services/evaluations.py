@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
@@ -35,6 +36,8 @@ from evaluation.services.common import appeal_working_days, locked, require, run
 from evaluation.services.templates import copy_tree
 from procurement.models import Contract
 from vendors.models import Organisation, OrganisationMembership, OrganisationRelation
+
+logger = logging.getLogger(__name__)
 
 
 # --- independence ---------------------------------------------------------------------------------
@@ -483,6 +486,12 @@ def finalise_due() -> list[int]:
     ).values_list("pk", flat=True)
     done = []
     for pk in list(due):
-        evaluation_finalise(evaluation=Evaluation.objects.get(pk=pk))
+        try:
+            evaluation_finalise(evaluation=Evaluation.objects.get(pk=pk))
+        except DomainError:
+            # One evaluation that cannot be finalised (e.g. its status changed meanwhile) must not
+            # hold back the others; the next run tries it again.
+            logger.exception("evaluation %s could not be finalised", pk)
+            continue
         done.append(pk)
     return done
