@@ -40,6 +40,11 @@ def bid_for_page(pk: int) -> Bid | None:
     )
 
 
+def bid_for_action(pk: int) -> Bid | None:
+    """Just enough to check permission before a service call."""
+    return Bid.objects.only("pk", "tender_id", "organisation_id", "status", "opened_at").filter(pk=pk).first()
+
+
 def bids_for_review(tender: Any) -> QuerySet[Bid]:
     return (
         Bid.objects.filter(tender=tender, status__in=REVIEW_STATES)

@@ -28,8 +28,10 @@ from procurement.services import bids as services
 from procurement.services import opening, qualification
 
 
-def _bid(request: HttpRequest, pk: int, perm: str = "procurement.view_bid") -> Bid:
-    bid = selectors.bid_for_page(pk)
+def _bid(request: HttpRequest, pk: int, perm: str = "procurement.view_bid", *, page: bool = True) -> Bid:
+    """The bid if ``perm`` allows, else 404. ``page=False`` (actions): no joins the page would need;
+    the service loads and locks what it uses."""
+    bid = selectors.bid_for_page(pk) if page else selectors.bid_for_action(pk)
     if bid is None or not services.can(request.user, perm, bid):
         raise Http404
     return bid
@@ -104,7 +106,7 @@ def bid_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def bid_upload(request: HttpRequest, pk: int) -> HttpResponseBase:
-    bid = _bid(request, pk, "procurement.change_bid")
+    bid = _bid(request, pk, "procurement.change_bid", page=False)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
@@ -134,7 +136,7 @@ def bid_document_remove(request: HttpRequest, pk: int, document_pk: int) -> Http
 @login_required
 @require_POST
 def bid_submit(request: HttpRequest, pk: int) -> HttpResponseBase:
-    bid = _bid(request, pk, "procurement.change_bid")
+    bid = _bid(request, pk, "procurement.change_bid", page=False)
     form = SubmitForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -159,7 +161,7 @@ def bid_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _simple_action(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponseBase:
-    bid = _bid(request, pk, "procurement.change_bid")
+    bid = _bid(request, pk, "procurement.change_bid", page=False)
     try:
         result = action(bid=bid, by=request.user)
     except DomainError as exc:
@@ -279,7 +281,8 @@ def qualification_review(request: HttpRequest, pk: int) -> HttpResponseBase:
         except DomainError as exc:
             _error(request, exc)
         return redirect("procurement:qualification_review", pk=tender.pk)
-    opening.sealed_read_record(obj=tender, by=request.user, what="qualification_review")
+    if tender.bids_opened_at is not None:
+        opening.sealed_read_record(obj=tender, by=request.user, what="qualification_review")
     context = {
         "tender": tender,
         "bids": selectors.bids_for_review(tender),
