@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import connections, router
+from django.db.models.expressions import Col
 from django.utils.formats import date_format
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext, gettext_noop
@@ -108,6 +110,86 @@ def version_in_force_on(day: date) -> DirectoryVersion | None:
     )
 
 
+@lru_cache(maxsize=8)
+def _listed_entry_plan(alias: str) -> tuple[str, list[Any], list[Any], list[list[Any]]]:
+    """The one statement of the common case, written once per database connection alias.
+
+    Hand-written because the ORM spent ten times longer building and compiling the equivalent
+    queryset (a subquery and an EXISTS annotation) than the database spent answering it; every bid,
+    qualification review, award and contract signature asks this question.
+    """
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    entry_meta, version_meta, link_meta = (
+        DirectoryEntry._meta,
+        DirectoryVersion._meta,
+        DirectoryEntryCategory._meta,
+    )
+    entry_fields, version_fields = list(entry_meta.concrete_fields), list(version_meta.concrete_fields)
+
+    def col(table: str, model: Any, name: str) -> str:
+        return f"{table}.{qn(model._meta.get_field(name).column)}"
+
+    selected = [f"e.{qn(f.column)}" for f in entry_fields] + [f"v.{qn(f.column)}" for f in version_fields]
+    # Only quoted table and column names from the models are interpolated; values are parameters.
+    sql = (
+        f"SELECT {', '.join(selected)}, EXISTS("  # noqa: S608
+        f"SELECT 1 FROM {qn(link_meta.db_table)} c WHERE {col('c', DirectoryEntryCategory, 'entry')} = "
+        f"{col('e', DirectoryEntry, 'id')} AND {col('c', DirectoryEntryCategory, 'category')} IN (%s, %s)) "
+        f"FROM {qn(entry_meta.db_table)} e INNER JOIN {qn(version_meta.db_table)} v "
+        f"ON {col('v', DirectoryVersion, 'id')} = {col('e', DirectoryEntry, 'version')} "
+        f"WHERE {col('e', DirectoryEntry, 'organisation')} = %s AND {col('e', DirectoryEntry, 'version')} = ("
+        f"SELECT {col('w', DirectoryVersion, 'id')} FROM {qn(version_meta.db_table)} w "
+        f"WHERE {col('w', DirectoryVersion, 'status')} = %s AND {col('w', DirectoryVersion, 'published_at')} < %s "
+        f"ORDER BY {col('w', DirectoryVersion, 'published_at')} DESC, {col('w', DirectoryVersion, 'number')} DESC "
+        f"LIMIT 1)"
+    )
+    converters = []
+    for table, field in [("e", f) for f in entry_fields] + [("v", f) for f in version_fields]:
+        expression = Col(table, field)
+        converters.append(
+            [
+                (c, expression)
+                for c in connection.ops.get_db_converters(expression)
+                + expression.get_db_converters(connection)
+            ]
+        )
+    return sql, entry_fields, version_fields, converters
+
+
+def _listed_entry(
+    organisation_id: int, category: ServiceCategory, on: date
+) -> tuple[DirectoryEntry | None, bool]:
+    """(the organisation's entry in the version in force on ``on`` with that version attached, whether
+    it covers ``category`` or its parent) in one query; (None, False) when it is not listed."""
+    alias = router.db_for_read(DirectoryEntry)
+    connection = connections[alias]
+    sql, entry_fields, version_fields, converters = _listed_entry_plan(alias)
+    params: list[Any] = [
+        category.pk,
+        category.parent_id or category.pk,
+        organisation_id,
+        DirectoryVersion.Status.PUBLISHED.value,
+        connection.ops.adapt_datetimefield_value(published_before_end_of(on)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    values = list(row)
+    for index, field_converters in enumerate(converters):
+        for converter, expression in field_converters:
+            values[index] = converter(values[index], expression, connection)
+    n = len(entry_fields)
+    entry = DirectoryEntry.from_db(alias, [f.attname for f in entry_fields], values[:n])
+    version = DirectoryVersion.from_db(
+        alias, [f.attname for f in version_fields], values[n : n + len(version_fields)]
+    )
+    DirectoryEntry._meta.get_field("version").set_cached_value(entry, version)
+    return entry, bool(values[-1])
+
+
 def eligibility_check(
     *, organisation: Organisation, category: ServiceCategory, on: date
 ) -> EligibilityResult:
@@ -136,26 +218,9 @@ def eligibility_check(
     if not organisation.is_social_organisation:
         return result(True, "not_social_organisation")
     entry = None
+    covers_category = False
     if organisation.pk is not None:
-        # One query for the common case: the entry in the version in force that day, with the
-        # version and whether it covers the category (or its parent category).
-        covering = [category.pk] + ([category.parent_id] if category.parent_id else [])
-        in_force_version = (
-            DirectoryVersion.objects.published()
-            .filter(published_at__lt=published_before_end_of(on))
-            .order_by("-published_at", "-number")
-            .values("pk")[:1]
-        )
-        entry = (
-            DirectoryEntry.objects.filter(organisation=organisation, version_id=Subquery(in_force_version))
-            .select_related("version")
-            .annotate(
-                covers_category=Exists(
-                    DirectoryEntryCategory.objects.filter(entry=OuterRef("pk"), category_id__in=covering)
-                )
-            )
-            .first()
-        )
+        entry, covers_category = _listed_entry(organisation.pk, category, on)
     if entry is None:
         version = version_in_force_on(on)
         if version is None:
@@ -171,6 +236,6 @@ def eligibility_check(
         return result(False, "not_yet_valid", version, entry, **dates)
     if on > entry.valid_to:
         return result(False, "expired", version, entry, **dates)
-    if not entry.covers_category:  # type: ignore[attr-defined]
+    if not covers_category:
         return result(False, "category_not_covered", version, entry, category=category)
     return result(True, "in_force", version, entry, category=category, **dates)
