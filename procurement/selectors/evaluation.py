@@ -49,7 +49,7 @@ def visible_scores(member: CommitteeMember) -> QuerySet[Score]:
         seats.count() == committee.size and not seats.exclude(status=MemberStatus.SUBMITTED).exists()
     )
     scores = Score.objects.filter(member__committee=committee).select_related(
-        "criterion", "bid__organisation"
+        "criterion", "bid__organisation", "member__user"
     )
     if not everyone_done:
         scores = scores.filter(member=member)

@@ -274,3 +274,21 @@ def test_progress_evidence_is_served_only_to_the_contract_parties() -> None:
     assert client_for(ev.purchaser).get(url).status_code == 200
     assert client_for(winner).get(url).status_code == 200
     assert client_for(UserFactory(purchaser=True)).get(url).status_code == 404
+
+
+def test_seat_and_evaluation_pages_do_not_grow_with_the_scores(django_assert_max_num_queries: Any) -> None:
+    ev = evaluated()  # 5 members × 3 bids × 2 criteria, report submitted
+    leader = ev.committee.members.get(is_leader=True)
+    c = client_for(leader.user)
+    with django_assert_max_num_queries(30):
+        page = c.get(reverse("procurement:seat_detail", args=[leader.pk]))
+    assert page.status_code == 200
+    names = page.content.decode()
+    assert all(str(m.user) in names for m in ev.committee.members.all())
+    with django_assert_max_num_queries(30):
+        assert (
+            client_for(ev.purchaser)
+            .get(reverse("procurement:evaluation_manage", args=[ev.tender.pk]))
+            .status_code
+            == 200
+        )
