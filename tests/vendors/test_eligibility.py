@@ -166,14 +166,14 @@ def test_at_most_three_queries(org, history, django_assert_max_num_queries, on, 
     assert result.reason_code == reason_code
 
 
-def test_a_listed_organisation_costs_one_query_an_unlisted_one_two(
-    org, history, django_assert_num_queries
-):
+def test_a_listed_organisation_costs_one_query_an_unlisted_one_two(org, history, django_assert_num_queries):
     cat = category("YL")
     with django_assert_num_queries(1):
         assert eligibility_check(organisation=org, category=cat, on=date(2026, 3, 1)).eligible
     with django_assert_num_queries(2):
-        result = eligibility_check(organisation=OrganisationFactory.build(pk=10**6), category=cat, on=date(2026, 3, 1))
+        result = eligibility_check(
+            organisation=OrganisationFactory.build(pk=10**6), category=cat, on=date(2026, 3, 1)
+        )
     assert result.reason_code == "not_in_directory"
 
 
