@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.models import Role, User
 from config.celery import app as celery_app
@@ -26,10 +27,14 @@ def _isolation(settings: Any, tmp_path: Any) -> Iterator[None]:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }
     cache.clear()
+    # A request through LocaleMiddleware leaves its language active in the thread: start every test
+    # in the default language so no test depends on which ran before it.
+    translation.activate(settings.LANGUAGE_CODE)
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
+    translation.activate(settings.LANGUAGE_CODE)
     cache.clear()
 
 
