@@ -135,4 +135,8 @@ def seed(ctx: DemoContext) -> None:
     EmailAddress.objects.update_or_create(
         user=admin, email=admin.email, defaults={"verified": True, "primary": True}
     )
-    ctx.accounts.append(DemoAccount(email=admin.email, role="site administrator", note="/admin/"))
+    ctx.accounts.append(
+        DemoAccount(
+            email=admin.email, role="site administrator", note="/admin/", totp_secret=ensure_totp(admin)
+        )
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from stdnum.cn import uscc
 
 from accounts.models import Department, EvaluatorOrganisation, ExpertProfile, Role, User
@@ -48,6 +49,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+            if obj.is_superuser:
+                # Site administrators must use MFA (accounts.middleware); the factory's have enrolled.
+                TOTP.activate(obj, generate_totp_secret())
 
     class Params:
         purchaser = factory.Trait(role=Role.PURCHASER, department=factory.SubFactory(DepartmentFactory))

@@ -186,7 +186,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_requires_mfa(self) -> bool:
-        return self.role in settings.GOVBUY_MFA_REQUIRED_ROLES
+        """Directory administrators, experts and evaluators (setting MFA_REQUIRED_ROLES) must use TOTP
+        before they act; so must site administrators, who hold every permission."""
+        return self.is_superuser or self.role in settings.GOVBUY_MFA_REQUIRED_ROLES
 
 
 class ExpertProfile(models.Model):

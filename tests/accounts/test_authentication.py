@@ -183,6 +183,20 @@ def test_other_roles_are_not_forced_to_use_mfa(role: str) -> None:
     assert client.get("/dashboard/").status_code == 200
 
 
+def test_site_administrators_must_set_up_totp_before_the_admin_site() -> None:
+    """A superuser holds every permission, so a stolen password must not be enough."""
+    admin = User.objects.create_superuser("root@example.test", PASSWORD, role="")
+    EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
+    client = english_client()
+    client.post(LOGIN, {"login": admin.email, "password": PASSWORD})
+    assert signed_in(client)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(TOTP_ACTIVATE)
+    TOTP.activate(admin, generate_totp_secret())
+    assert client.get("/admin/").status_code == 200
+
+
 def test_api_calls_of_an_mfa_role_without_totp_get_403() -> None:
     client = english_client()
     client.force_login(make_user(Role.EXPERT))
