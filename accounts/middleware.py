@@ -11,10 +11,14 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
 _ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/verify/", "/survey/")
@@ -45,3 +49,22 @@ class RequireMFAMiddleware:
             )
             return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """The interface speaks zh-hans unless the person chose otherwise.
+
+    The language is, in order: the one chosen with the language switch (cookie), the signed-in
+    user's saved language, else ``LANGUAGE_CODE`` (zh-hans). The browser's Accept-Language header
+    is not consulted: a government platform in China answers in Chinese, and a visitor whose
+    browser happens to be set to English switches with one click.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if not (language and check_for_language(language)):
+            user = getattr(request, "user", None)
+            saved = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+            language = saved if saved and check_for_language(saved) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

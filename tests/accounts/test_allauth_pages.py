@@ -12,6 +12,7 @@ from django.test import Client
 
 from accounts.models import Role
 from tests.factories import PASSWORD, UserFactory
+from tests.i18n import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def _in_layout(html: str, language: str) -> None:
     ],
 )
 def test_public_account_pages_use_the_site_layout(path: str, english: str, chinese: str) -> None:
-    en = Client(HTTP_ACCEPT_LANGUAGE="en").get(path)
+    en = in_english().get(path)
     assert en.status_code == 200
     _in_layout(en.content.decode(), "en")
     title = re.search(r"<title>(.*?)</title>", en.content.decode(), re.S)
@@ -47,7 +48,7 @@ def test_public_account_pages_use_the_site_layout(path: str, english: str, chine
 
 
 def test_signup_page_asks_for_the_supplier_fields() -> None:
-    html = Client(HTTP_ACCEPT_LANGUAGE="en").get("/accounts/signup/").content.decode()
+    html = in_english().get("/accounts/signup/").content.decode()
     for name in ("email", "password1", "password2", "full_name", "phone"):
         assert f'name="{name}"' in html
     assert 'for="id_full_name"' in html  # labelled, not placeholder-only
@@ -56,7 +57,7 @@ def test_signup_page_asks_for_the_supplier_fields() -> None:
 def test_mfa_pages_use_the_site_layout() -> None:
     user = UserFactory(role=Role.EXPERT)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = in_english()
     client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
     reauth = client.get("/accounts/reauthenticate/")
     _in_layout(reauth.content.decode(), "en")

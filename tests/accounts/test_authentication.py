@@ -16,6 +16,7 @@ from django.test import Client
 from accounts.models import Role, User
 from tests.accounts.totp import totp_code
 from tests.factories import PASSWORD, DepartmentFactory, EvaluatorOrganisationFactory, UserFactory
+from tests.i18n import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def make_user(role: str, **extra: Any) -> User:
 
 
 def english_client() -> Client:
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
+    return in_english()
 
 
 def signed_in(client: Client) -> bool:
@@ -86,7 +87,7 @@ def test_a_locked_account_does_not_lock_out_colleagues_behind_the_same_address()
     client = english_client()
     for _ in range(6):
         client.post(LOGIN, {"login": victim.email, "password": "wrong-password"})
-    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(LOGIN, {"login": colleague.email, "password": PASSWORD})
+    response = in_english().post(LOGIN, {"login": colleague.email, "password": PASSWORD})
     assert response.status_code == 302
 
 

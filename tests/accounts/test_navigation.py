@@ -7,12 +7,13 @@ from django.test import Client
 
 from accounts.models import Role
 from tests.factories import DepartmentFactory, UserFactory
+from tests.i18n import in_english
 
 pytestmark = pytest.mark.django_db
 
 
 def _menu(client: Client) -> str:
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = in_english(client).get("/").content.decode()
     return html.split('class="main-nav"', 1)[1].split("</nav>", 1)[0]
 
 

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from accounts import navigation
 from tests.factories import OrganisationFactory
+from tests.i18n import in_english
 from tests.vendors.factories import category, china, entry_spec, published_version
 from tests.vendors.web import ROLES, World
 from vendors import profile
@@ -256,6 +257,6 @@ def test_public_pages_are_open_to_every_role(world, role):
 def test_a_large_diff_is_shown_in_part(client: Client, db):
     organisations = OrganisationFactory.create_batch(305)
     published_version([entry_spec(o, "YL") for o in organisations], at=china(2026, 1, 5))
-    response = client.get(reverse("vendors:version_diff", args=[1]), HTTP_ACCEPT_LANGUAGE="en")
+    response = in_english(client).get(reverse("vendors:version_diff", args=[1]))
     assert len(response.context["diff"].added) == 305
     assert "and 5 more" in response.content.decode()

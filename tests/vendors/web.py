@@ -18,6 +18,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
+from tests.i18n import in_language
 from tests.vendors.factories import category, china, entry_spec, published_version
 from vendors.models import (
     DirectoryApplication,
@@ -89,7 +90,7 @@ class World:
         return user
 
     def client(self, role: str, language: str = "zh-hans") -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client = in_language(Client(), language)
         user = self.users[role]
         if user is not None:
             client.force_login(user)
