@@ -293,6 +293,9 @@ def document_lookup(code_or_hash: str) -> GeneratedDocument | None:
     return None
 
 
+MAX_CLAIMED_CODES = 5
+
+
 def _claimed_codes(content: bytes) -> list[str]:
     """Verification codes a file claims, from its metadata and text (an edited copy keeps them)."""
     found: list[str] = []
@@ -317,10 +320,17 @@ def document_verify_file(content: bytes) -> Verdict:
     document = document_lookup(digest)
     if document is not None:
         return Verdict("authentic", document, digest)
-    for code in _claimed_codes(content):
-        document = document_lookup(code)
-        if document is not None:
-            return Verdict("altered", document, digest)
+    # A genuine document carries its own code a few times; an upload stuffed with codes must not cost
+    # one query each (public, unauthenticated page): look up the first few, in one query.
+    codes = _claimed_codes(content)[:MAX_CLAIMED_CODES]
+    if codes:
+        issued = GeneratedDocument.objects.filter(
+            status=GeneratedDocument.Status.READY, verify_code__in=codes
+        )
+        by_code = {doc.verify_code: doc for doc in issued}
+        for code in codes:
+            if code in by_code:
+                return Verdict("altered", by_code[code], digest)
     return Verdict("unknown", None, digest)
 
 

@@ -155,6 +155,15 @@ def test_verify_service_authentic_altered_unknown(issued: GeneratedDocument) -> 
     assert document_verify_file(b"%PDF-1.7 nothing to see").status == "unknown"
 
 
+def test_an_upload_stuffed_with_codes_costs_one_query(
+    issued: GeneratedDocument, django_assert_max_num_queries: Any
+) -> None:
+    """The public verify page must not run a query per code an attacker packs into a file."""
+    stuffed = b"%PDF-1.7 " + b" ".join(f"GBV-{n:04d}-AAAA-BBBB".encode() for n in range(5000))
+    with django_assert_max_num_queries(2):
+        assert document_verify_file(stuffed).status == "unknown"
+
+
 def _upload(client: Any, content: bytes) -> str:
     response = client.post(reverse("documents:verify"), {"file": io.BytesIO(content)}, format="multipart")
     assert response.status_code == 200
