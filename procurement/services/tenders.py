@@ -6,7 +6,6 @@ notifies the people concerned, all in one transaction.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -35,6 +34,7 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.selectors.tenders import tender_interested_users
+from procurement.services.bids import bids_mark_reconfirm
 from procurement.uploads import check_upload
 
 # Order 87 Art. 27: a clarification or amendment that affects bids must come at least 15 days before
@@ -423,13 +423,7 @@ def amendment_earliest_deadline(now: datetime) -> datetime:
 
 def _mark_bids_reconfirm(tender: Tender, by: Any) -> None:
     """Submitted bids must be confirmed again after an amendment (the bid side owns bids)."""
-    try:
-        bids = importlib.import_module("procurement.services.bids")
-    except ImportError:  # pragma: no cover - only before the bid side exists
-        return
-    hook = getattr(bids, "bids_mark_reconfirm", None)
-    if hook is not None:
-        hook(tender=tender, by=by)
+    bids_mark_reconfirm(tender=tender, by=by)
 
 
 @transaction.atomic
