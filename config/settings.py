@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "vendors",
     "procurement",
     "evaluation",
+    # Cross-cutting readers: read from every app above, imported by none.
+    "portal",
 ]
 
 MIDDLEWARE = [

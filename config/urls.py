@@ -15,6 +15,7 @@ urlpatterns = [
     path("survey/", include("evaluation.survey_urls")),
     path("procurement/", include("procurement.urls")),
     path("directory/", include("vendors.urls")),
+    path("", include("portal.urls")),
     path("", include("accounts.urls_notifications")),
     path("", include("accounts.urls_documents")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Public portal")
+
+    def ready(self) -> None:
+        # Each part of the portal wires itself here (search signals, navigation entries).
+        pass
