@@ -1,5 +1,6 @@
 """Users, the organisations people belong to, and the audit trail."""
 
+from accounts.models.api_tokens import ApiToken
 from accounts.models.audit import AuditEntry
 from accounts.models.documents import GeneratedDocument
 from accounts.models.notifications import EmailMode, Notification, NotificationPreference
@@ -14,6 +15,7 @@ from accounts.models.users import (
 )
 
 __all__ = [
+    "ApiToken",
     "DEPARTMENT_ROLES",
     "AuditEntry",
     "Department",
