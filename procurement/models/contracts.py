@@ -25,6 +25,7 @@ class ContractStatus(models.TextChoices):
     SIGNED = "signed", _("Signed")
     PUBLISHED = "published", _("Signed and published")
     TERMINATED = "terminated", _("Terminated")
+    VOIDED = "voided", _("Void (award rescinded before signing)")
 
 
 class Contract(FSMModelMixin, models.Model):
@@ -70,6 +71,8 @@ class Contract(FSMModelMixin, models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True, editable=False)
     termination_reason = models.TextField(_("reason for termination"), blank=True, editable=False)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
+    void_reason = models.TextField(_("reason the draft was voided"), blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -119,6 +122,13 @@ class Contract(FSMModelMixin, models.Model):
         """The contract ends early; the reason is recorded and published."""
         self.terminated_at = timezone.now()
         self.termination_reason = reason
+
+    @transition(field=status, source=ContractStatus.DRAFT, target=ContractStatus.VOIDED)
+    def void(self, *, reason: str) -> None:
+        """The award it was drafted from was rescinded (an upheld challenge, the tender cancelled or
+        failed) before both sides signed: the draft can no longer be signed. Kept for the record."""
+        self.voided_at = timezone.now()
+        self.void_reason = reason
 
 
 class ContractVersion(models.Model):

@@ -28,6 +28,8 @@ from procurement.models import (
     AwardStatus,
     Bid,
     ChallengeStatus,
+    Contract,
+    ContractStatus,
     EvaluationReport,
     MemberStatus,
     Tender,
@@ -62,6 +64,49 @@ def eligibility_refusal(*, tender: Tender, bid: Bid, on: dt.date) -> str | None:
 
 def live_award(tender: Tender) -> Award | None:
     return tender.awards.exclude(status=AwardStatus.RESCINDED).select_related("bid__organisation").first()
+
+
+def award_rescind(*, award: Award, by: Any, reason: str) -> Contract | None:
+    """Rescind a live award inside the caller's transaction (an upheld challenge, the tender cancelled
+    or failed) and void its unsigned draft contract; both audited; the winner's staff are told.
+    Returns the voided contract, if any. A contracted award is not rescinded here (the tender can no
+    longer be cancelled once the contract is signed)."""
+    award = Award.objects.select_for_update().select_related("tender").get(pk=award.pk)
+    tender = award.tender
+    award.rescind(reason=reason)
+    award.save()
+    audit_record(
+        actor=by, action="award.rescind", obj=award, summary={"tender": tender.reference, "reason": reason}
+    )
+    contract = Contract.objects.select_for_update().filter(award=award, status=ContractStatus.DRAFT).first()
+    if contract is not None:
+        contract.void(reason=reason)
+        contract.save()
+        audit_record(
+            actor=by,
+            action="contract.void",
+            obj=contract,
+            summary={"number": contract.number, "reason": reason},
+        )
+    notify(
+        recipients=organisation_staff(award.bid.organisation_id),
+        kind="tender.award_result",
+        message=gettext_noop("The award of tender %(ref)s to your organisation was rescinded: %(reason)s"),
+        params={"ref": tender.reference, "reason": reason},
+        url=reverse("procurement:award_announcement", args=[award.pk]) if award.announced_at else "",
+        obj=award,
+    )
+    return contract
+
+
+def tender_rescind_live_award(*, tender: Tender, by: Any, reason: str) -> Award | None:
+    """Called when the tender is cancelled: the live (not yet contracted) award is rescinded and its
+    draft contract voided. Returns the rescinded award, if there was one."""
+    award = tender.awards.filter(status__in=[AwardStatus.CONFIRMED, AwardStatus.ANNOUNCED]).first()
+    if award is None:
+        return None
+    award_rescind(award=award, by=by, reason=reason)
+    return award
 
 
 def _create_award(*, tender: Tender, report: EvaluationReport, bid: Bid, by: Any, reason: str) -> Award:

@@ -38,7 +38,7 @@ from procurement.models import (
     Tender,
 )
 from procurement.models.bids import REVIEW_STATES
-from procurement.services.awards import _create_award, organisation_staff
+from procurement.services.awards import _create_award, award_rescind, organisation_staff
 from procurement.services.deadlines import challenge_reply_days, complaint_days, due_after, local_date
 from procurement.uploads import check_upload
 from vendors.models import Organisation
@@ -143,8 +143,7 @@ def challenge_reply(
         challenge.dismiss(**kwargs)
     elif outcome == ChallengeStatus.UPHELD_REEVALUATION:
         challenge.uphold_with_reevaluation(**kwargs)
-        award.rescind(reason=reply)
-        award.save()
+        award_rescind(award=award, by=by, reason=reply)
         tender.reopen_evaluation()
         tender.save()
         _reconvene(award.report.committee, by)
@@ -152,8 +151,7 @@ def challenge_reply(
         if new_bid is None or new_bid.pk == award.bid_id:
             raise DomainError(_("Choose the bid to award instead."), field="new_bid")
         challenge.uphold_with_new_award(**kwargs)
-        award.rescind(reason=reply)
-        award.save()
+        award_rescind(award=award, by=by, reason=reply)
         new_bid = Bid.objects.select_related("organisation").get(pk=new_bid.pk)
         new = _create_award(
             tender=tender, report=award.report, bid=new_bid, by=by, reason=new_award_reason or reply
@@ -161,8 +159,7 @@ def challenge_reply(
         summary["new_award"] = new.pk
     elif outcome == ChallengeStatus.UPHELD_FAILED:
         challenge.uphold_with_failure(**kwargs)
-        award.rescind(reason=reply)
-        award.save()
+        award_rescind(award=award, by=by, reason=reply)
         tender.fail_after_evaluation(reason=reply)
         tender.save()
     else:

@@ -294,6 +294,10 @@ def tender_cancel(*, tender: Tender, by: Any, reason: str) -> Tender:
     tender.cancel(reason=reason)
     tender.save()
     audit_record(actor=by, action="tender.cancel", obj=tender, summary={"reason": reason})
+    # An award not yet contracted is rescinded and its unsigned draft contract voided (issue 5).
+    from procurement.services.awards import tender_rescind_live_award
+
+    tender_rescind_live_award(tender=tender, by=by, reason=reason)
     if was_public:
         recipients = tender_interested_users(tender)
         if recipients:

@@ -150,6 +150,7 @@ MACHINES: dict[
                 ContractStatus.TERMINATED,
                 {"reason": "承接方严重违约"},
             ),
+            "void": ({ContractStatus.DRAFT}, ContractStatus.VOIDED, {"reason": "中标结果被撤销"}),
         },
         list(ContractStatus.values),
     ),
