@@ -304,17 +304,54 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.KeysetPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "accounts.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.api.throttles.AnonThrottle",
+        "accounts.api.throttles.UserThrottle",
+        "accounts.api.throttles.WriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+        "write": env.str("API_THROTTLE_WRITE", default="60/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "GovBuy API",
     "DESCRIPTION": _("Public and role-based API of the GovBuy social-services procurement platform."),
     "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TenderStatusEnum": "procurement.models.tenders.TenderStatus",
+        "BidStatusEnum": "procurement.models.bids.BidStatus",
+        "AwardStatusEnum": "procurement.models.awards.AwardStatus",
+        "ChallengeStatusEnum": "procurement.models.awards.ChallengeStatus",
+        "ContractStatusEnum": "procurement.models.contracts.ContractStatus",
+        "DirectoryEntryStatusEnum": "vendors.models.directory.DirectoryEntry.Status",
+        "OrganisationKindEnum": "vendors.models.organisations.OrganisationKind",
+        "EvaluationStatusEnum": "evaluation.models.evaluations.EvaluationStatus",
+        "EvaluationKindEnum": "evaluation.models.evaluations.EvaluationKind",
+        "IndicatorKindEnum": "evaluation.models.indicators.IndicatorKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.api.schema.add_error_responses",
+    ],
 }
+# Open Contracting Data Standard (portal/ocds, docs/portal.md): every project's ocid is
+# "<prefix>-<tender reference>". Real prefixes ("ocds-" + 6 characters) are registered with the Open
+# Contracting Partnership; the default is a placeholder for development and demos.
+OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-govbuy")
 
 # --- Security --------------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

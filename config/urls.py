@@ -7,8 +7,10 @@ from config import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("api/", include("config.api_urls")),  # REST API v1, schema, docs (after ocds)
     path("healthz", views.healthz, name="healthz"),
     path("dashboard/", account_views.dashboard, name="dashboard"),
+    path("accounts/api-tokens/", include("accounts.api.web_urls")),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
     path("evaluations/", include("evaluation.urls")),

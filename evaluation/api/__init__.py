@@ -1,0 +1,1 @@
+"""Evaluation REST API: published performance evaluations; evaluators' own evaluations and scores."""

@@ -1,0 +1,1 @@
+"""Procurement REST API: tenders, bids, awards, challenges, contracts (``/api/v1/``)."""

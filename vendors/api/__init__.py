@@ -1,0 +1,1 @@
+"""Vendors REST API: organisations' public profiles and the published qualification directory."""
