@@ -7,8 +7,11 @@ record and the other app's change commit or roll back together.
 
 from __future__ import annotations
 
+from calendar import monthrange
+from datetime import date, timedelta
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.exceptions import DomainError
@@ -31,9 +34,43 @@ def release_final_instalment(*, contract: Any, release: bool, reason: str, by: A
     return True, ""
 
 
-def suspend_directory_entry(*, organisation: Any, reason: str, by: Any) -> bool:
-    """Suspend the organisation's qualification in the next directory version (vendors service)."""
+def record_performance(*, evaluation: Any) -> None:
+    """Enter the final grade into the organisation's performance record in ``vendors``, which later
+    tenders read as a scoring factor (``vendors.services.performance``). Called exactly once per
+    final evaluation: the caller's ``ConsequenceRecord`` guards it."""
+    from vendors.services.performance import organisation_record_performance
+
+    assert evaluation.score is not None
+    assert evaluation.published_at is not None
+    organisation_record_performance(
+        organisation=evaluation.organisation,
+        contract_reference=evaluation.contract.number if evaluation.contract_id else f"EV-{evaluation.pk}",
+        grade=evaluation.grade,
+        score=evaluation.score,
+        published_on=timezone.localdate(evaluation.published_at),
+        by=evaluation.commissioned_by,
+    )
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month0 + 1, min(day.day, monthrange(year, month0 + 1)[1]))
+
+
+def suspension_end(*, start: date, months: int) -> date:
+    """The last day of a suspension of ``months`` starting on ``start``: a year from 29 Nov 2026 is
+    29 Nov 2026 – 28 Nov 2027, in force again from 29 Nov 2027."""
+    return add_months(start, months) - timedelta(days=1)
+
+
+def suspend_directory_entry(*, organisation: Any, reason: str, months: int, by: Any) -> date:
+    """Suspend the organisation's qualification in the next directory version for ``months`` from
+    today (vendors service); returns the suspension's last day."""
     from vendors.services.directory import entry_suspend
 
-    entry_suspend(organisation=organisation, reason=reason, by=by)
-    return True
+    start = timezone.localdate()
+    until = suspension_end(start=start, months=months)
+    entry_suspend(organisation=organisation, reason=reason, by=by, on=start, until=until)
+    return until

@@ -6,7 +6,7 @@ from typing import Any
 
 import rules
 
-from accounts.rules import is_directory_admin, is_supplier
+from accounts.rules import is_directory_admin, is_purchaser, is_supplier
 
 
 def _organisation_id(obj: Any) -> int | None:
@@ -53,6 +53,8 @@ def organisation_has_no_admin(user: Any, obj: Any) -> bool:
 
 # The directory: maintained, published and reviewed by the civil-affairs directory administrators only.
 rules.add_perm("vendors.manage_directory", is_directory_admin)
+# The commissioning purchaser's final performance evaluation enters the organisation's record.
+rules.add_perm("vendors.record_performance", is_purchaser)
 rules.add_perm("vendors.publish_directory_version", is_directory_admin)
 rules.add_perm("vendors.manage_categories", is_directory_admin)
 rules.add_perm("vendors.record_relation", is_directory_admin)

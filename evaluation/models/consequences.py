@@ -99,6 +99,7 @@ class SuspensionProposal(FSMModelMixin, models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     delivered = models.BooleanField(default=False)
+    suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -65,6 +65,8 @@ def consequences_apply(*, evaluation: Evaluation) -> list[ConsequenceRecord]:
         )
     if K.PERFORMANCE_RECORD not in done:
         assert evaluation.score is not None  # fixed at submission
+        # vendors keeps the record later tenders score on; this app keeps the link to the result.
+        integrations.record_performance(evaluation=evaluation)
         PerformanceRecord.objects.create(
             organisation_id=evaluation.organisation_id,
             evaluation=evaluation,
@@ -112,7 +114,9 @@ def consequences_apply(*, evaluation: Evaluation) -> list[ConsequenceRecord]:
 
 @transaction.atomic
 def suspension_confirm(*, proposal: SuspensionProposal, reason: str, by: User) -> SuspensionProposal:
-    """A directory administrator confirms: the entry is suspended in the next directory version."""
+    """A directory administrator confirms: the entry is suspended in the next directory version for
+    the proposal's months (one year by default) with that end date; the eligibility check counts it
+    in force again from the day after (vendors ``DirectoryEntry.suspended_until``)."""
     require(by, "evaluation.decide_suspension", proposal)
     proposal = (
         SuspensionProposal.objects.select_for_update()
@@ -126,11 +130,17 @@ def suspension_confirm(*, proposal: SuspensionProposal, reason: str, by: User) -
         "score": proposal.evaluation.score,
     }
     proposal.confirm(by=by, at=timezone.now(), reason=text)
-    proposal.delivered = integrations.suspend_directory_entry(
-        organisation=proposal.organisation, reason=text, by=by
+    proposal.suspended_until = integrations.suspend_directory_entry(
+        organisation=proposal.organisation, reason=text, months=proposal.months, by=by
     )
+    proposal.delivered = True
     proposal.save()
-    audit_record(actor=by, action="evaluation.suspension_confirm", obj=proposal, summary={"reason": text})
+    audit_record(
+        actor=by,
+        action="evaluation.suspension_confirm",
+        obj=proposal,
+        summary={"reason": text, "until": proposal.suspended_until},
+    )
     return proposal
 
 

@@ -10,6 +10,7 @@ from accounts.exceptions import DomainError, NotAllowed
 from accounts.models import AuditEntry
 from evaluation import services
 from evaluation.grades import Grade
+from evaluation.integrations import suspension_end
 from evaluation.models import (
     Appeal,
     ConsequenceRecord,
@@ -20,6 +21,8 @@ from evaluation.models import (
     SuspensionProposal,
 )
 from evaluation.tasks import finalise_due_evaluations
+from vendors.models import PerformanceGrade, ServiceCategory
+from vendors.services import eligibility_check, version_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +100,13 @@ def test_consequences_apply_exactly_once_when_retried(world) -> None:
     assert PerformanceRecord.objects.filter(evaluation=evaluation).count() == 1
     assert SuspensionProposal.objects.filter(evaluation=evaluation).count() == 1
     assert AuditEntry.objects.filter(action="evaluation.consequences").count() == 1
+    # vendors' record, which later tenders score on, was told exactly once
+    grades = list(PerformanceGrade.objects.filter(organisation=world.organisation))
+    assert [(g.contract_reference, g.grade, g.score) for g in grades] == [
+        (evaluation.contract.number, "poor", evaluation.score)
+    ]
+    assert grades[0].published_on == timezone.localdate(evaluation.published_at)
+    assert AuditEntry.objects.filter(action="organisation.performance_record").count() == 1
 
 
 def test_dismissed_appeal_makes_the_result_final_with_consequences(world) -> None:
@@ -218,5 +228,38 @@ def test_confirmed_suspension_enters_the_next_directory_version(world) -> None:
     draft = DirectoryVersion.objects.order_by("-number").first()
     entry = DirectoryEntry.objects.get(version=draft, organisation=world.organisation)
     assert entry.status == DirectoryEntry.Status.SUSPENDED
+    # one year, to the day before the anniversary, recorded on both sides
+    today = timezone.localdate()
+    assert entry.status_date == today
+    assert entry.suspended_until == proposal.suspended_until == suspension_end(start=today, months=12)
     with pytest.raises(DomainError):
         services.suspension_confirm(proposal=proposal, reason="", by=world.directory_admin)
+
+    # Published, the version says "suspended until …"; the day after, the organisation is eligible
+    # again without another version (vendors' eligibility check honours the end date).
+    version_publish(version=draft, by=world.directory_admin)
+    category = ServiceCategory.objects.get(code="YL")
+    during = eligibility_check(organisation=world.organisation, category=category, on=today)
+    last_day = eligibility_check(organisation=world.organisation, category=category, on=entry.suspended_until)
+    after = eligibility_check(
+        organisation=world.organisation, category=category, on=entry.suspended_until + dt.timedelta(days=1)
+    )
+    assert (during.reason_code, last_day.reason_code) == ("suspended", "suspended")
+    assert not during.eligible
+    assert not last_day.eligible
+    assert str(entry.suspended_until) in str(during.reason)
+    assert after.eligible
+    assert after.reason_code == "in_force"
+    assert after.version == during.version == draft
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.date(2026, 11, 29), dt.date(2027, 11, 28)),
+        (dt.date(2028, 2, 29), dt.date(2029, 2, 27)),  # 29 Feb + 1 year = 28 Feb; the day before ends it
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    ],
+)
+def test_a_suspension_of_a_year_ends_the_day_before_the_anniversary(start, end) -> None:
+    assert suspension_end(start=start, months=12) == end

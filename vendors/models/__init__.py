@@ -23,6 +23,7 @@ from vendors.models.organisations import (
     normalise_credit_code,
     validate_credit_code,
 )
+from vendors.models.performance import PerformanceGrade
 
 __all__ = [
     "CHECKLIST",
@@ -37,6 +38,7 @@ __all__ = [
     "OrganisationKind",
     "OrganisationMembership",
     "OrganisationRelation",
+    "PerformanceGrade",
     "Rating",
     "ServiceCategory",
     "kind_from_credit_code",

@@ -200,6 +200,15 @@ class DirectoryEntry(FSMModelMixin, models.Model):
     )
     status_reason = models.CharField(_("reason for the status"), max_length=500, blank=True)
     status_date = models.DateField(_("status since"), null=True, blank=True)
+    suspended_until = models.DateField(
+        _("suspended until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Last day of a suspension for a fixed term; from the next day the entry counts as in force "
+            "again. Empty: until reinstated."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = EntryQuerySet.as_manager()
@@ -240,21 +249,29 @@ class DirectoryEntry(FSMModelMixin, models.Model):
         return self.valid_from <= day <= self.valid_to
 
     @transition(field=status, source=Status.IN_FORCE, target=Status.SUSPENDED)
-    def suspend(self, *, reason: str, on: Any) -> None:
+    def suspend(self, *, reason: str, on: Any, until: Any = None) -> None:
         """An entry in force is suspended (暂停) with a reason, e.g. a failed annual inspection or a
-        poor performance grade confirmed by the directory administrator."""
-        self.status_reason, self.status_date = reason, on
+        poor performance grade confirmed by the directory administrator (then for one year: ``until``
+        is the last day of the suspension; the eligibility check treats the entry as in force from
+        the day after, without waiting for another version)."""
+        self.status_reason, self.status_date, self.suspended_until = reason, on, until
+
+    def is_suspended_on(self, day: Any) -> bool:
+        """Suspended on ``day``: a suspension with an end date is over after its last day."""
+        return self.status == self.Status.SUSPENDED and (
+            self.suspended_until is None or day <= self.suspended_until
+        )
 
     @transition(field=status, source=[Status.IN_FORCE, Status.SUSPENDED], target=Status.REVOKED)
     def revoke(self, *, reason: str, on: Any) -> None:
         """An entry in force or suspended is revoked (撤销) with a reason. Coming back needs a new
         application; a revocation is not reinstated."""
-        self.status_reason, self.status_date = reason, on
+        self.status_reason, self.status_date, self.suspended_until = reason, on, None
 
     @transition(field=status, source=Status.SUSPENDED, target=Status.IN_FORCE)
     def reinstate(self, *, reason: str, on: Any) -> None:
         """A suspended entry is reinstated (恢复) once the cause is resolved."""
-        self.status_reason, self.status_date = reason, on
+        self.status_reason, self.status_date, self.suspended_until = reason, on, None
 
 
 class EntryCategoryQuerySet(models.QuerySet["DirectoryEntryCategory"]):

@@ -29,6 +29,7 @@ from vendors.services.organisations import (
     relation_delete,
     relation_record,
 )
+from vendors.services.performance import organisation_record_performance, performance_grades_for
 from vendors.services.transfer import (
     DirectoryImportError,
     ImportSummary,
@@ -60,7 +61,9 @@ __all__ = [
     "export_filename",
     "organisation_claim",
     "organisation_create",
+    "organisation_record_performance",
     "organisation_update",
+    "performance_grades_for",
     "relation_delete",
     "relation_record",
     "version_discard",

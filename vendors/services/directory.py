@@ -41,6 +41,7 @@ ENTRY_COPY_FIELDS = (
     "status",
     "status_reason",
     "status_date",
+    "suspended_until",
 )
 
 
@@ -157,7 +158,13 @@ def entry_add(
 
 
 def _status_change(
-    *, transition: str, organisation: Organisation, reason: str, by: Any, on: date | None
+    *,
+    transition: str,
+    organisation: Organisation,
+    reason: str,
+    by: Any,
+    on: date | None,
+    until: date | None = None,
 ) -> DirectoryEntry:
     require(by, "vendors.manage_directory")
     if not (reason or "").strip():
@@ -165,8 +172,11 @@ def _status_change(
     draft = version_draft(by=by)
     entry = _draft_entry(draft, organisation)
     old_status = entry.status
+    extra = {"until": until} if transition == "suspend" else {}
+    if until is not None and until < (on or today()):
+        raise DomainError(_("A suspension cannot end before it starts."), field="until")
     try:
-        getattr(entry, transition)(reason=reason.strip(), on=on or today())
+        getattr(entry, transition)(reason=reason.strip(), on=on or today(), **extra)
     except TransitionNotAllowed:
         raise DomainError(
             _("An entry that is %(status)s cannot be %(action)s.")
@@ -185,6 +195,7 @@ def _status_change(
             "to": entry.status,
             "reason": entry.status_reason,
             "date": entry.status_date,
+            "until": entry.suspended_until,
         },
     )
     return entry
@@ -195,10 +206,14 @@ TRANSITION_LABELS = {"suspend": _("suspended"), "revoke": _("revoked"), "reinsta
 
 @transaction.atomic
 def entry_suspend(
-    *, organisation: Organisation, reason: str, by: Any, on: date | None = None
+    *, organisation: Organisation, reason: str, by: Any, on: date | None = None, until: date | None = None
 ) -> DirectoryEntry:
-    """Suspend the organisation's entry in the next version (暂停)."""
-    return _status_change(transition="suspend", organisation=organisation, reason=reason, by=by, on=on)
+    """Suspend the organisation's entry in the next version (暂停), until further notice or, with
+    ``until``, to that day inclusive: the eligibility check counts the entry in force again from the
+    day after (docs/directory.md)."""
+    return _status_change(
+        transition="suspend", organisation=organisation, reason=reason, by=by, on=on, until=until
+    )
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ Rules (DOMAIN.md "Who may bid"; Order 102 Art. 6):
 - A social organisation (code 51/52/53) is eligible only with an entry in that version that is in
   force, valid on the day (valid_from ≤ day ≤ valid_to) and covers the category (an entry for a parent
   category covers its sub-categories).
+- A suspension with an end date (``suspended_until``, e.g. one year after a 差 performance grade) is
+  over after its last day: from the next day the entry counts as in force, without a new version.
 - Other kinds (enterprises, public institutions, others) are not governed by the directory: the
   answer is eligible with ``not_social_organisation``; the tender decides whether they are admitted.
 
@@ -54,6 +56,9 @@ REASONS = {
     ),
     "not_in_directory": gettext_noop("Not listed in directory version %(version)s."),
     "suspended": gettext_noop("Suspended in directory version %(version)s since %(status_date)s: %(reason)s"),
+    "suspended_until": gettext_noop(
+        "Suspended in directory version %(version)s from %(status_date)s to %(until)s: %(reason)s"
+    ),
     "revoked": gettext_noop("Revoked in directory version %(version)s since %(status_date)s: %(reason)s"),
     "not_yet_valid": gettext_noop(
         "The qualification in directory version %(version)s is valid only from %(from)s."
@@ -74,7 +79,8 @@ def _render(code: str, params: dict[str, Any]) -> str:
             rendered[key] = "—"
         else:
             rendered[key] = str(value)  # a category or a lazy string: in the current language
-    return gettext(REASONS[code]) % rendered
+    message = REASONS["suspended_until"] if code == "suspended" and params.get("until") else REASONS[code]
+    return gettext(message) % rendered
 
 
 _render_lazy = lazy(_render, str)
@@ -230,8 +236,17 @@ def eligibility_check(
     dates = {"from": entry.valid_from, "to": entry.valid_to, "status_date": entry.status_date}
     if entry.status == DirectoryEntry.Status.REVOKED:
         return result(False, "revoked", version, entry, reason=entry.status_reason or "—", **dates)
-    if entry.status == DirectoryEntry.Status.SUSPENDED:
-        return result(False, "suspended", version, entry, reason=entry.status_reason or "—", **dates)
+    # A suspension for a fixed term is over after its last day: the published version said so.
+    if entry.is_suspended_on(on):
+        return result(
+            False,
+            "suspended",
+            version,
+            entry,
+            reason=entry.status_reason or "—",
+            until=entry.suspended_until,
+            **dates,
+        )
     if on < entry.valid_from:
         return result(False, "not_yet_valid", version, entry, **dates)
     if on > entry.valid_to:
