@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -41,20 +41,29 @@ def _status(request: HttpRequest, document: GeneratedDocument) -> HttpResponse:
 @login_required
 @require_POST
 def request_document(request: AuthenticatedRequest) -> HttpResponse:
-    """Ask for the current version of a document about an object (from the document button)."""
+    """Ask for the current version of a document about an object (from the document button).
+
+    An unknown kind, a model the kind is not about, an unknown object and an object the user may
+    not have this document of all answer the same 404: the answer tells nothing about what exists."""
     kind = request.POST.get("kind", "")
+    label = request.POST.get("object_type", "").lower()
     try:
-        model = apps.get_model(request.POST.get("object_type", ""))
-        documents.document_kind(kind)
+        definition = documents.document_kind(kind)
+        if not definition.accepts(label):
+            raise LookupError(label)
+        model = apps.get_model(label)
     except (LookupError, ValueError):
         raise Http404 from None
-    obj = model._default_manager.filter(pk=request.POST.get("object_id")).first()
-    if obj is None:
+    try:
+        obj = model._default_manager.filter(pk=request.POST.get("object_id")).first()
+    except (ValueError, TypeError, ValidationError):
+        obj = None
+    if obj is None or not definition.can_view(request.user, obj):
         raise Http404
     try:
         document = documents.document_request(kind=kind, obj=obj, by=request.user)
     except NotAllowed:
-        raise PermissionDenied from None
+        raise Http404 from None
     if is_htmx(request):
         return _status(request, document)
     return redirect("documents:status", pk=document.pk)

@@ -65,6 +65,13 @@ class DocumentKind:
     builder: Builder
     label: str | Promise
     can_view: CanView
+    models: Any = ()
+
+    def accepts(self, model_label: str) -> bool:
+        """The allow-list: a request naming any other model is answered like an unknown object."""
+        if callable(self.models):
+            return bool(self.models(model_label))
+        return model_label.lower() in self.models
 
 
 class DocumentRenderError(Exception):
@@ -76,10 +83,36 @@ _kinds: dict[str, DocumentKind] = {}
 STALE_AFTER = timedelta(minutes=30)
 
 
-def register_document(kind: str, builder: Builder, label: str | Promise, *, can_view: CanView) -> None:
+def _builder_models(builder: Builder) -> tuple[str, ...]:
+    """The model a builder is about, from its first parameter's annotation (``def build(award:
+    Award)``), for kinds registered without ``models=``."""
+    import inspect
+    import typing
+
+    try:
+        hints = typing.get_type_hints(builder)
+        first = next(iter(inspect.signature(builder).parameters))
+    except Exception:  # unresolvable annotations, odd callables: no model known
+        return ()
+    model = hints.get(first)
+    if isinstance(model, type) and issubclass(model, models.Model) and not model._meta.abstract:
+        return (model._meta.label_lower,)
+    return ()
+
+
+def register_document(
+    kind: str, builder: Builder, label: str | Promise, *, can_view: CanView, models: Any = None
+) -> None:
     """Declare a kind of document. ``can_view(user, obj)`` decides who may request, see the status
-    of and download the documents of this kind for ``obj``."""
-    _kinds[kind] = DocumentKind(kind, builder, label, can_view)
+    of and download the documents of this kind for ``obj``. ``models`` lists the model labels the
+    kind is about (default: the annotation of the builder's parameter); a request for any other
+    model is a 404, like an unknown object."""
+    allowed = models if models is not None else _builder_models(builder)
+    if not callable(allowed):
+        allowed = tuple(label_.lower() for label_ in allowed)
+    if not allowed:
+        logger.warning("Document kind %s has no model allow-list: every request will be refused", kind)
+    _kinds[kind] = DocumentKind(kind, builder, label, can_view, allowed)
 
 
 def unregister_document(kind: str) -> None:
@@ -375,8 +408,22 @@ def build_audit_extract(obj: models.Model) -> DocumentSpec:
     )
 
 
+def audit_sealed(obj: Any) -> bool:
+    """An object whose audit trail is sealed for now: a bid before the opening (the model says so
+    through ``is_audit_sealed()``; accounts does not know the higher apps' models)."""
+    check = getattr(obj, "is_audit_sealed", None)
+    return bool(check()) if callable(check) else False
+
+
 def can_view_audit_extract(user: Any, obj: Any) -> bool:
-    return bool(user.has_perm("accounts.view_audit"))
+    return bool(user.has_perm("accounts.view_audit")) and not audit_sealed(obj)
+
+
+def _audited_model(label: str) -> bool:
+    """The audit extract is about any object the trail records, and nothing else."""
+    from accounts.models import AuditEntry
+
+    return AuditEntry.objects.filter(object_type=label.lower()).exists()
 
 
 def register_builtin_documents() -> None:
@@ -385,4 +432,5 @@ def register_builtin_documents() -> None:
         build_audit_extract,
         _("Audit trail extract"),
         can_view=can_view_audit_extract,
+        models=_audited_model,
     )

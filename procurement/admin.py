@@ -44,7 +44,11 @@ class BidDocumentInline(admin.TabularInline):
 
 @admin.register(Bid)
 class BidAdmin(ReadOnlyAdmin):
-    list_display = ["tender", "organisation", "status", "submitted_at", "to_reconfirm", "hash_ok"]
+    """Only opened bids (开标后): before the opening a bid's very existence, its bidder, timing,
+    hash and documents are sealed, so the admin lists none of them (a change page of a sealed bid
+    is a 404, since the queryset does not hold it). No sealed field (ciphertext, salt) is shown."""
+
+    list_display = ["tender", "organisation", "status", "opened_at", "opened_price", "hash_ok"]
     list_filter = ["status"]
     search_fields = ["tender__reference", "organisation__name", "organisation__credit_code"]
     fields = readonly_fields = (
@@ -58,7 +62,6 @@ class BidAdmin(ReadOnlyAdmin):
         "eligibility_version",
         "replaces",
         "withdrawn_at",
-        "to_reconfirm",
         "opened_at",
         "opened_price",
         "hash_ok",
@@ -70,7 +73,11 @@ class BidAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return (
-            super().get_queryset(request).defer("price_ciphertext").select_related("tender", "organisation")
+            super()
+            .get_queryset(request)
+            .filter(opened_at__isnull=False)
+            .defer("price_ciphertext")
+            .select_related("tender", "organisation")
         )
 
 

@@ -172,10 +172,17 @@ class Bid(models.Model):
         indexes = [models.Index(fields=["tender", "status"], name="bid_tender_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.tender.reference} / {self.organisation}"
+        # Only the opaque uuid: this text is copied into audit entries and document records that
+        # supervisors read before the opening, and the bidder's identity is sealed too.
+        return f"bid {self.uuid}"
 
     def get_absolute_url(self) -> str:
         return reverse("procurement:bid_detail", args=[self.pk])
+
+    def is_audit_sealed(self) -> bool:
+        """Before the opening no extract of this bid's audit trail may be issued (the trail holds
+        its timing and the bidder's staff): ``accounts.documents`` asks every object this."""
+        return self.opened_at is None
 
     @property
     def price_context(self) -> str:

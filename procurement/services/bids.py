@@ -6,7 +6,8 @@ the few milliseconds each takes: a submission either commits before bidding clos
 ``submitted_at``, taken under the lock, is before the deadline) or finds the tender closed.
 
 Nothing here ever decrypts: the price is sealed at submission, documents at upload.
-Price and document content never reach an audit summary, a notification, a log or a message.
+Price, document names, sizes and hashes, and the bidder's identity never reach an audit summary or
+an audit object text (``Bid.__str__`` is the uuid), a notification, a log or a message.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def bid_create_draft(*, tender: Tender, organisation: Organisation, by: Any) -> 
         actor=by,
         action="bid.create_draft",
         obj=bid,
-        summary={"tender": tender.reference, "organisation": organisation.credit_code},
+        summary={"tender": tender.reference},
     )
     return bid
 
@@ -171,7 +172,7 @@ def bid_add_document(*, bid: Bid, name: str, stream: IO[bytes], by: Any) -> BidD
         actor=by,
         action="bid.add_document",
         obj=bid,
-        summary={"document": document.name, "size": document.size, "sha256": document.sha256},
+        summary={"tender": tender.reference},  # sealed: no name, size or hash of the document
     )
     return document
 
@@ -188,7 +189,7 @@ def bid_remove_document(*, document: BidDocument, by: Any) -> None:
     document.delete()
     if not keep_file:
         transaction.on_commit(lambda: default_storage.delete(storage_name))
-    audit_record(actor=by, action="bid.remove_document", obj=bid, summary={"document": document.name})
+    audit_record(actor=by, action="bid.remove_document", obj=bid, summary={"tender": bid.tender.reference})
 
 
 # --- Submission ------------------------------------------------------------------------------------
@@ -322,12 +323,10 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
         action="bid.submit",
         obj=bid,
         summary={
+            # Sealed: no organisation, price or document detail (the salted bid hash reveals none).
             "tender": tender.reference,
-            "organisation": bid.organisation.credit_code,
             "receipt": receipt.number,
             "bid_hash": digest,
-            "documents": len(documents),
-            "directory_version": version,
         },
     )
     # No notification: the receipt page is the bidder's confirmation (and keeps the rush light).
