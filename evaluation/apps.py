@@ -9,6 +9,17 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from accounts import navigation, notifications
         from accounts.models import Role
+        from evaluation.selectors import profile_section
+        from vendors import profile
+
+        # The key differs from "performance" on purpose: tests/vendors register and pop that one.
+        profile.register_section(
+            "grades",
+            _("Performance evaluations"),
+            "evaluation/includes/profile_grades.html",
+            profile_section,
+            order=20,
+        )
 
         navigation.register(_("Performance evaluation"), "evaluation:overview", order=60)
         navigation.register(

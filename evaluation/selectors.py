@@ -216,6 +216,21 @@ def performance_records_for(organisation_id: int) -> QuerySet[PerformanceRecord]
     )
 
 
+PROFILE_LIMIT = 50
+
+
+def profile_section(organisation: Any) -> dict[str, Any]:
+    """The organisation's published grades for its public profile (``vendors.profile``): contract,
+    year, kind, score, grade, state, newest first, at most ``PROFILE_LIMIT``; one query."""
+    rows = list(
+        Evaluation.objects.filter(organisation_id=organisation.pk, status__in=PUBLIC_STATUSES)
+        .select_related("contract")
+        .only("id", "title", "kind", "status", "score", "grade", "published_at", "contract__number")
+        .order_by("-published_at", "-id")[: PROFILE_LIMIT + 1]
+    )
+    return {"evaluations": rows[:PROFILE_LIMIT], "more": len(rows) > PROFILE_LIMIT}
+
+
 def open_suspension_proposals() -> QuerySet[SuspensionProposal]:
     return SuspensionProposal.objects.select_related("organisation", "evaluation").order_by(
         "status", "-created_at"

@@ -183,7 +183,7 @@ def test_the_profile_shows_the_directory_history_and_the_record_placeholder(worl
     assert response.context["current_entry"].status == DirectoryEntry.Status.REVOKED
     body = response.content.decode()
     assert "重大违法" in body
-    assert 'id="record"' in body  # placeholder until procurement and evaluation register sections
+    assert 'id="grades"' in body  # the performance section evaluation registers (vendors.profile)
 
 
 def test_the_profile_of_an_organisation_never_listed(world, client: Client):
