@@ -8,4 +8,8 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part of the portal wires itself here (search signals, navigation entries).
-        pass
+        from accounts import navigation
+        from portal import signals
+
+        signals.connect()
+        navigation.register(_("Search"), "portal:search", order=22)

@@ -1,7 +1,7 @@
 """Tender reads: the public portal, the purchaser's lists, the tender page.
 
-Lists are keyset-paginated on (published_at, id) — newest first, no COUNT over the whole table —
-and the tender page fetches its documents, criteria, clarifications and amendments in a fixed
+Lists are keyset-paginated on (published_at, id) — newest first, no COUNT over the whole table,
+never an OFFSET — and the tender page fetches its documents, criteria, clarifications and amendments in a fixed
 number of queries however many there are.
 """
 
@@ -35,10 +35,12 @@ class TenderFilters:
 
 @dataclass
 class KeysetPage:
-    """One page of a newest-first list. ``next_cursor`` is empty on the last page."""
+    """One page of a newest-first list. ``next_cursor`` (older rows, ``?after=``) is empty on the last
+    page, ``prev_cursor`` (newer rows, ``?before=``) on the first."""
 
     items: list[Any]
     next_cursor: str = ""
+    prev_cursor: str = ""
     is_first: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -80,7 +82,28 @@ def tender_public_queryset(filters: TenderFilters | None = None) -> QuerySet[Ten
     return qs.order_by("-published_at", "-id")
 
 
-def _keyset(qs: QuerySet[Tender], cursor: str, page_size: int) -> KeysetPage:
+def _keyset(qs: QuerySet[Tender], cursor: str, page_size: int, before: str = "") -> KeysetPage:
+    """A page after ``cursor`` (older) or, with ``before``, the page just before it (newer).
+
+    The query is always ``WHERE (published_at, id) < / > (cursor) ORDER BY published_at, id LIMIT n+1``
+    on the ``tender_pub_idx``/``tender_status_pub_idx`` indexes: the cost of a page does not depend on
+    how deep it is, and the extra row tells whether there is another page (no COUNT).
+    """
+    back = _decode_cursor(before) if before else None
+    if back is not None:
+        when, pk = back
+        newer = qs.filter(Q(published_at__gt=when) | Q(published_at=when, id__gt=pk)).order_by(
+            "published_at", "id"
+        )
+        rows = list(newer[: page_size + 1])
+        items = list(reversed(rows[:page_size]))
+        has_newer = len(rows) > page_size
+        return KeysetPage(
+            items=items,
+            next_cursor=_encode_cursor(items[-1]) if items else before,
+            prev_cursor=_encode_cursor(items[0]) if has_newer else "",
+            is_first=not has_newer,
+        )
     position = _decode_cursor(cursor) if cursor else None
     if position is not None:
         when, pk = position
@@ -88,11 +111,24 @@ def _keyset(qs: QuerySet[Tender], cursor: str, page_size: int) -> KeysetPage:
     rows = list(qs[: page_size + 1])
     items = rows[:page_size]
     next_cursor = _encode_cursor(items[-1]) if len(rows) > page_size else ""
-    return KeysetPage(items=items, next_cursor=next_cursor, is_first=position is None)
+    prev_cursor = _encode_cursor(items[0]) if position is not None and items else ""
+    if position is not None and not items:
+        prev_cursor = cursor  # past the end: "newer" leads back to the rows before the cursor
+    return KeysetPage(
+        items=items, next_cursor=next_cursor, prev_cursor=prev_cursor, is_first=position is None
+    )
 
 
-def tender_public_page(filters: TenderFilters, cursor: str = "", page_size: int = PAGE_SIZE) -> KeysetPage:
-    return _keyset(tender_public_queryset(filters), cursor, page_size)
+def tender_public_page(
+    filters: TenderFilters, cursor: str = "", page_size: int = PAGE_SIZE, *, before: str = ""
+) -> KeysetPage:
+    """The public tender list (stable API: the portal, the API and the bench use it).
+
+    Newest first by (published_at desc, id desc); ``cursor`` = ``KeysetPage.next_cursor`` of the page
+    before, ``before`` = ``KeysetPage.prev_cursor`` to go back. Two pages never overlap or skip a row,
+    whatever is published meanwhile; no OFFSET and no COUNT, one query per page.
+    """
+    return _keyset(tender_public_queryset(filters), cursor, page_size, before)
 
 
 def tender_department_list(department_id: int | None, status: str = "") -> QuerySet[Tender]:

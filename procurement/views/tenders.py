@@ -90,9 +90,12 @@ def tender_list(request: HttpRequest) -> HttpResponse:
             else None,
             q=cd["q"].strip(),
         )
-    page = selectors.tender_public_page(filters, cursor=request.GET.get("after", ""))
+    page = selectors.tender_public_page(
+        filters, cursor=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
     query = request.GET.copy()
     query.pop("after", None)
+    query.pop("before", None)
     return render(
         request,
         "procurement/tender_list.html",
