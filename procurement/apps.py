@@ -9,6 +9,9 @@ class ProcurementConfig(AppConfig):
     def ready(self) -> None:
         from accounts import navigation, notifications
         from accounts.models import Role
+        from procurement.documents import tendering as tendering_documents
+
+        tendering_documents.register()
 
         navigation.register(_("Tenders"), "procurement:tender_list", order=20)
         navigation.register(_("My tenders"), "procurement:my_tenders", roles=[Role.PURCHASER], order=30)

@@ -28,3 +28,6 @@ class VendorsConfig(AppConfig):
             ("organisation.claim_rejected", _("Your claim to act for an organisation was rejected")),
         ]:
             notifications.register_kind(key, label)
+        from vendors import documents
+
+        documents.register()
