@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import documents
 from accounts.exceptions import NotAllowed
 from accounts.models import GeneratedDocument
+from accounts.ratelimit import rate_limited
 from accounts.types import AuthenticatedRequest
 
 
@@ -101,6 +102,7 @@ class VerifyUploadForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("verify_upload", methods=("POST",))
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: check a received PDF. Authentic, altered (it claims to be a document the platform
     issued but its content differs) or unknown."""
@@ -112,6 +114,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@rate_limited("verify_lookup")
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     """Public: what the platform issued under this verification code or SHA-256."""
     document = documents.document_lookup(code)

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import DEPARTMENT_ROLES, Role, User
+from accounts.models import DEPARTMENT_ROLES, Department, Role, User
 
 
 class SupplierSignupForm(forms.Form):
@@ -29,6 +29,15 @@ class InvitationForm(forms.Form):
         choices=[(r.value, r.label) for r in Role if r in DEPARTMENT_ROLES],
         initial=Role.PURCHASER,
     )
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all())
+
+    def __init__(self, *args: Any, site_admin: bool = False, **kwargs: Any) -> None:
+        """A department administrator invites purchasers into its own department; the site
+        administrator (no department) chooses the department and may invite every staff role."""
+        super().__init__(*args, **kwargs)
+        if not site_admin:
+            del self.fields["department"]
+            self.fields["role"].choices = [(Role.PURCHASER.value, Role.PURCHASER.label)]  # type: ignore[attr-defined]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()

@@ -63,9 +63,10 @@ def mark_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def open_notification(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Follow a notification's link, marking it read on the way."""
+    """Follow a notification's link, marking it read on the way. A POST (the item's button, with
+    the CSRF token): a GET that changes state could be triggered by any page or link prefetcher."""
     try:
         notification = notifications.notification_mark_read(notification_id=pk, by=request.user)
     except Notification.DoesNotExist:

@@ -16,7 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
-from accounts.models import DEPARTMENT_ROLES, Department, Invitation, User
+from accounts.models import DEPARTMENT_ROLES, Department, Invitation, Role, User
+
+# Department roles that oversee others (the directory, the trail): invited by a site administrator only.
+OVERSIGHT_ROLES = frozenset({Role.DIRECTORY_ADMIN, Role.SUPERVISOR})
 
 
 @transaction.atomic
@@ -26,6 +29,13 @@ def invitation_create(*, department: Department, email: str, role: str, by: User
         raise NotAllowed()
     if role not in DEPARTMENT_ROLES:
         raise DomainError(_("Invitations are for department staff roles only."), field="role")
+    if role in OVERSIGHT_ROLES and not by.is_superuser:
+        # Departments have no kind that says which of them keeps the directory or supervises: a
+        # department administrator could otherwise make anyone a directory administrator or a
+        # supervisor of any department. Those roles are given by the site administrator.
+        raise DomainError(
+            _("Only a site administrator may invite directory administrators and supervisors."), field="role"
+        )
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError(_("A user with this e-mail address already exists."), field="email")

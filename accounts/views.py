@@ -30,14 +30,21 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitations(request: AuthenticatedRequest) -> HttpResponse:
+    """A department administrator invites purchasers into its department; the site administrator
+    invites any department staff role (directory administrators, supervisors) into any department."""
+    site_admin = request.user.is_superuser
     department = request.user.department
-    if department is None or not request.user.has_perm("accounts.invite_staff", department):
+    if not site_admin and (
+        department is None or not request.user.has_perm("accounts.invite_staff", department)
+    ):
         raise PermissionDenied
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, site_admin=site_admin)
     if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["department"] if site_admin else department
+        assert target is not None
         try:
             services.invitation_create(
-                department=department,
+                department=target,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 by=request.user,
@@ -49,12 +56,17 @@ def invitations(request: AuthenticatedRequest) -> HttpResponse:
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
             )
             return redirect("accounts:invitations")
+    sent = (
+        selectors.invitations_all()
+        if department is None
+        else selectors.invitations_for_department(department)
+    )
     return render(
         request,
         "accounts/invitation_list.html",
         {
             "form": form,
-            "invitations": selectors.invitations_for_department(department)[:100],
+            "invitations": sent[:100],
             "department": department,
         },
     )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import DomainError
 from accounts.models import Department
+from accounts.ratelimit import rate_limited
 from accounts.types import AuthenticatedRequest
 from evaluation import forms, selectors, services
 from evaluation.models import (
@@ -500,6 +501,7 @@ def performance_record(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the public survey --------------------------------------------------------------------------------------------
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("survey")
 def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The service recipient's questionnaire: no account, one answer per link."""
     found = survey_token_lookup(token)

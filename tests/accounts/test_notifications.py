@@ -218,7 +218,7 @@ def test_another_users_notification_is_neither_visible_nor_markable(
     _login(client, zh_user)
     assert "别人的秘密" not in client.get(reverse("notifications:inbox")).content.decode()
     assert client.post(reverse("notifications:mark_read", args=[theirs.pk])).status_code == 404
-    assert client.get(reverse("notifications:open", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("notifications:open", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
@@ -227,7 +227,7 @@ def test_open_marks_read_and_follows_the_link(client: Any, zh_user: Any) -> None
     _notify([zh_user])
     n = Notification.objects.get()
     _login(client, zh_user)
-    response = client.get(reverse("notifications:open", args=[n.pk]))
+    response = client.post(reverse("notifications:open", args=[n.pk]))
     assert response.status_code == 302
     assert response["Location"] == "/inbox/"
     n.refresh_from_db()
