@@ -12,6 +12,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
     """What the public profile page shows (no contact details of staff)."""
 
     kind = serializers.ChoiceField(choices=OrganisationKind.choices, read_only=True)
+    website = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = Organisation
