@@ -9,8 +9,10 @@ class ProcurementConfig(AppConfig):
     def ready(self) -> None:
         from accounts import navigation, notifications
         from accounts.models import Role
+        from procurement.documents import award as award_documents
         from procurement.documents import tendering as tendering_documents
 
+        award_documents.register()
         tendering_documents.register()
 
         navigation.register(_("Tenders"), "procurement:tender_list", order=20)
