@@ -11,5 +11,6 @@ class AccountsConfig(AppConfig):
 
         navigation.register_defaults()
         navigation.register(_("Inbox"), "notifications:inbox", signed_in=True, order=15)
+        navigation.register(_("API tokens"), "api_tokens", signed_in=True, order=95)
         notifications.register_default_kinds()
         documents.register_builtin_documents()

@@ -41,9 +41,10 @@ class RequireMFAMiddleware:
             and not user_has_totp(user)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"detail": _("Set up two-factor authentication before using this role.")}, status=403
-                )
+                from accounts.api.errors import error_body
+
+                message = _("Set up two-factor authentication before using this role.")
+                return JsonResponse(error_body("mfa_required", message), status=403)
             messages.warning(
                 request, _("Your role requires two-factor authentication. Set up an authenticator app first.")
             )

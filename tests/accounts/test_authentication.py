@@ -203,7 +203,7 @@ def test_api_calls_of_an_mfa_role_without_totp_get_403() -> None:
     client.force_login(make_user(Role.EXPERT))
     response = client.get("/api/anything")
     assert response.status_code == 403
-    assert "two-factor" in response.json()["detail"]
+    assert "two-factor" in response.json()["error"]["message"]
 
 
 # --- Supplier self-sign-up ----------------------------------------------------------------------
