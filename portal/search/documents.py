@@ -111,9 +111,10 @@ def index_body(kind: str) -> dict[str, Any]:
 def document_source(record: dict[str, Any]) -> dict[str, Any]:
     """The ``_source`` of a record: only the mapped fields (``dynamic`` fields cannot sneak in)."""
     fields = DOCUMENTS[record["kind"]]._doc_type.mapping.properties.to_dict()["properties"]
-    source = {key: value for key, value in record.items() if key in fields}
-    if source.get("amount") is not None:
+    # Absent rather than "": an empty keyword would be a facet bucket of its own.
+    source = {key: value for key, value in record.items() if key in fields and value not in ("", None)}
+    if "amount" in source:
         source["amount"] = float(source["amount"])
-    if source.get("published_at") is not None:
+    if "published_at" in source:
         source["published_at"] = source["published_at"].isoformat()
     return source

@@ -210,7 +210,7 @@ def rebuild(kinds: Iterable[str] = KINDS, out: Any = None) -> dict[str, int]:
         es.indices.refresh(index=concrete)
         old: list[str] = []
         if es.indices.exists_alias(name=alias):
-            old = list(es.indices.get_alias(name=alias).keys())
+            old = list(es.indices.get_alias(name=alias).body)
         elif es.indices.exists(index=alias):
             es.indices.delete(index=alias)  # a plain index in the alias's place (an older layout)
         swap: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in old]
