@@ -337,3 +337,15 @@ def test_the_bidder_gets_its_receipt_through_the_button(
     document = GeneratedDocument.objects.get(kind="procurement.bid_receipt")
     assert document.status == GeneratedDocument.Status.READY
     assert client.get(reverse("documents:download", args=[document.pk])).status_code == 200
+
+
+def test_builders_read_in_a_few_queries(flow: Flow, django_assert_max_num_queries: Any) -> None:
+    """Builders run in the request: a bounded number of queries, whatever the number of bids."""
+    from accounts.documents import document_build
+
+    evaluated(reviewed(opened(flow)))
+    for kind in TENDER_KINDS:
+        with django_assert_max_num_queries(6):
+            document_build(kind=kind, obj=flow.tender)
+    with django_assert_max_num_queries(3):
+        document_build(kind="procurement.bid_receipt", obj=flow.bids[0])
