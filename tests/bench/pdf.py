@@ -1,41 +1,26 @@
-"""PDF scenario: a 10-page contract and a 200-bid opening record in the official layout.
+"""PDF scenario: a 10-page contract and a 200-bid opening record, the real document kinds.
 
-Until procurement registers its contract and opening-record document kinds, both documents are
-synthetic: templates written here that extend the real ``pdf/base.html`` (red header, footer page
-counter, embedded CJK font, QR code), filled with generated data of realistic length, rendered by
-the real ``accounts.pdf.render_pdf``. Rendering is the cost that matters; storing the file and its
-SHA-256 adds milliseconds. Replace with the real kinds once they exist.
+The data is put straight into the throwaway database (a tender, 200 opened bids with their opening
+record, an award and a signed contract with enough milestones and clauses for about ten pages), then
+each document goes through its registered builder (``procurement.contract``,
+``procurement.opening_record``) and the real ``accounts.pdf.render_pdf`` with the frozen payload, as
+the Celery task renders it. Rendering is the cost that matters; storing the file and its SHA-256
+adds milliseconds.
 """
 
 from __future__ import annotations
 
-import tempfile
+import datetime as dt
+import hashlib
 import time
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
 from tests.bench import scenario
 
-CONTRACT = """{% extends "pdf/base.html" %}
-{% block content %}
-<p class="no-indent">甲方（采购人）：{{ purchaser }}　　乙方（供应商）：{{ supplier }}</p>
-{% for clause in clauses %}
-<h2>第{{ forloop.counter }}条　{{ clause.title }}</h2>
-{% for para in clause.paragraphs %}<p>{{ para }}</p>{% endfor %}
-{% endfor %}
-<table><colgroup><col style="width:10%"><col style="width:50%"><col style="width:20%"><col style="width:20%"></colgroup>
-<thead><tr><th>序号</th><th>付款节点</th><th class="num">比例</th><th class="num">金额（元）</th></tr></thead>
-<tbody>{% for m in milestones %}<tr><td>{{ m.n }}</td><td>{{ m.name }}</td><td class="num">{{ m.share }}</td><td class="num">{{ m.amount }}</td></tr>{% endfor %}</tbody></table>
-{% endblock %}"""
-
-OPENING_RECORD = """{% extends "pdf/base.html" %}
-{% block content %}
-<p>开标时间：{{ opened_at }}。递交投标文件的供应商共 {{ bids|length }} 家，开标结果如下：</p>
-<table><colgroup><col style="width:6%"><col style="width:28%"><col style="width:24%"><col style="width:18%"><col style="width:24%"></colgroup>
-<thead><tr><th>序号</th><th>投标人</th><th>统一社会信用代码</th><th class="num">投标报价（元）</th><th>递交时间</th></tr></thead>
-<tbody>{% for b in bids %}<tr><td>{{ b.n }}</td><td>{{ b.name }}</td><td>{{ b.code }}</td><td class="num">{{ b.price }}</td><td>{{ b.at }}</td></tr>{% endfor %}</tbody></table>
-{% endblock %}"""
-
+D = Decimal
+BIDS = 200
+MILESTONES = 24
 PARAGRAPH = (
     "乙方应按照采购文件及投标文件的承诺，为服务对象提供专业、规范、持续的社会工作服务，"
     "配备不少于合同约定人数的持证社会工作者，建立服务台账，按月向甲方报送服务进度、"
@@ -43,67 +28,198 @@ PARAGRAPH = (
 )
 
 
-def _contract_context() -> dict[str, Any]:
-    clauses = [{"title": f"服务内容与要求（{n}）", "paragraphs": [PARAGRAPH] * 3} for n in range(1, 27)]
-    milestones = [
-        {"n": n, "name": f"第{n}期服务验收合格后", "share": "25%", "amount": f"{312_500.00:,.2f}"}
-        for n in range(1, 5)
+def _seed() -> tuple[Any, Any]:
+    from django.utils import timezone
+
+    from accounts.models import Department, Role, User
+    from procurement.models import (
+        Award,
+        Bid,
+        Committee,
+        Contract,
+        ContractVersion,
+        EvaluationReport,
+        Instalment,
+        Milestone,
+        OpeningRecord,
+        Tender,
+    )
+    from procurement.services.contracts import split_amount, text_sha256
+    from vendors.models import Organisation, ServiceCategory
+
+    now = timezone.now()
+    department = Department.objects.create(name="江门市民政局（基准）", code="JMMZB")
+    purchaser = User.objects.create(
+        email="bench-pdf@example.test", full_name="李采购", role=Role.PURCHASER, department=department
+    )
+    category = ServiceCategory.objects.first() or ServiceCategory.objects.create(code="YL", name="养老服务")
+    tender = Tender.objects.create(
+        department=department,
+        reference="JMMZ-2026-0088",
+        title="江门市社区居家养老服务项目",
+        category=category,
+        budget=D("1250000.00"),
+        published_at=now - dt.timedelta(days=30),
+        bid_deadline=now - dt.timedelta(days=2),
+        opening_at=now - dt.timedelta(days=2),
+        bids_opened_at=now - dt.timedelta(days=2),
+        status="contracted",
+        contract_term_months=12,
+        created_by=purchaser,
+    )
+    orgs = Organisation.objects.bulk_create(
+        Organisation(
+            name=f"江门市第{n}社会工作服务中心",
+            credit_code=f"52440700MJ{n:07d}X",
+            legal_representative=f"法人{n}",
+            registering_authority="江门市民政局",
+        )
+        for n in range(1, BIDS + 1)
+    )
+    bids = Bid.objects.bulk_create(
+        Bid(
+            tender=tender,
+            organisation=org,
+            created_by=purchaser,
+            status="qualified",
+            price_ciphertext=b"sealed",
+            bid_hash=hashlib.sha256(org.credit_code.encode()).hexdigest(),
+            submitted_by=purchaser,
+            submitted_at=now - dt.timedelta(days=3, minutes=n),
+            opened_at=now - dt.timedelta(days=2),
+            opened_price=D("980000.00") + D("1373.25") * n,
+        )
+        for n, org in enumerate(orgs, start=1)
+    )
+    lines = [
+        {
+            "bid": bid.pk,
+            "organisation": bid.organisation.name,
+            "credit_code": bid.organisation.credit_code,
+            "submitted_at": bid.submitted_at.isoformat(),
+            "price": f"{bid.opened_price:.2f}",
+            "bid_hash": bid.bid_hash,
+            "salt": hashlib.md5(bid.bid_hash.encode()).hexdigest(),  # noqa: S324 (filler data)
+            "hash_ok": True,
+            "documents_ok": True,
+            "documents": [
+                {
+                    "name": "投标文件.pdf",
+                    "sha256": hashlib.sha256(bid.bid_hash.encode()).hexdigest(),
+                    "ok": True,
+                }
+            ],
+            "problem": "",
+            "to_reconfirm": False,
+        }
+        for bid in bids
     ]
-    return {
-        "issuer": "江门市民政局",
-        "purchaser": "江门市民政局",
-        "supplier": "江门市蓬江区阳光社会工作服务中心",
-        "clauses": clauses,
-        "milestones": milestones,
-    }
-
-
-def _opening_context(bids: int) -> dict[str, Any]:
-    return {
-        "issuer": "江门市民政局",
-        "opened_at": "2026年11月29日 09:30:00",
-        "bids": [
-            {
-                "n": n,
-                "name": f"江门市第{n}社会工作服务中心",
-                "code": f"52440700MJ{n:07d}X",
-                "price": f"{980_000 + n * 1_373.25:,.2f}",
-                "at": f"2026-11-28 {8 + n % 10:02d}:{n % 60:02d}:{(n * 7) % 60:02d}",
-            }
-            for n in range(1, bids + 1)
-        ],
-    }
+    OpeningRecord.objects.create(
+        tender=tender,
+        opened_at=now - dt.timedelta(days=2),
+        opened_by=purchaser,
+        lines=lines,
+        all_hashes_ok=True,
+    )
+    winner = bids[0]
+    committee = Committee.objects.create(tender=tender, size=5, created_by=purchaser)
+    report = EvaluationReport.objects.create(
+        committee=committee,
+        tender=tender,
+        submitted_by=purchaser,
+        submitted_at=now - dt.timedelta(days=1),
+        results={"ranking": []},
+        confirmation_due=now.date(),
+    )
+    award = Award.objects.create(
+        tender=tender,
+        report=report,
+        bid=winner,
+        rank=1,
+        price=winner.opened_price,
+        total_score=D("92.50"),
+        confirmed_by=purchaser,
+        confirmed_at=now - dt.timedelta(days=1),
+        announcement_due=now.date(),
+        announced_at=now,
+    )
+    value = winner.opened_price
+    today = timezone.localdate()
+    contract = Contract.objects.create(
+        tender=tender,
+        award=award,
+        department=department,
+        organisation=winner.organisation,
+        number=f"{tender.reference}-HT",
+        value=value,
+        term_start=today,
+        term_end=today + dt.timedelta(days=360),
+        service_content="\n".join(f"（{n}）{PARAGRAPH}" for n in range(1, 25)),
+        created_by=purchaser,
+    )
+    shares = [D("4.00")] * (MILESTONES - 1)
+    shares.append(D("100") - sum(shares))
+    amounts = split_amount(value, shares)
+    for n, (share, amount) in enumerate(zip(shares, amounts, strict=True), start=1):
+        milestone = Milestone.objects.create(
+            contract=contract,
+            order=n,
+            title=f"第{n}期服务",
+            deliverables=f"第{n}期服务台账、服务对象满意度调查与经费使用报告",
+            due_date=today + dt.timedelta(days=15 * n),
+        )
+        Instalment.objects.create(
+            contract=contract,
+            milestone=milestone,
+            order=n,
+            percentage=share,
+            amount=amount,
+            is_final=n == MILESTONES,
+        )
+    text = "\n".join(f"第{n}条　{PARAGRAPH}{PARAGRAPH}" for n in range(1, 21))
+    sha = text_sha256(text)
+    ContractVersion.objects.create(contract=contract, number=1, text=text, sha256=sha, created_by=purchaser)
+    Contract.objects.filter(pk=contract.pk).update(
+        purchaser_signed_at=now,
+        purchaser_signed_by=purchaser,
+        purchaser_signed_hash=sha,
+        supplier_signed_at=now,
+        supplier_signed_by=purchaser,
+        supplier_signed_hash=sha,
+        signed_at=now,
+        status="signed",
+    )
+    return tender, Contract.objects.get(pk=contract.pk)
 
 
 @scenario("pdf")
 def run() -> dict[str, float | int]:
-    from django.conf import settings
-    from django.test.utils import override_settings
     from django.utils import timezone
 
+    from accounts.documents import _kinds, document_build
     from accounts.pdf import render_pdf
 
-    folder = Path(tempfile.mkdtemp(prefix="govbuy-bench-pdf-"))
-    (folder / "bench_contract.html").write_text(CONTRACT, encoding="utf-8")
-    (folder / "bench_opening_record.html").write_text(OPENING_RECORD, encoding="utf-8")
-    templates = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], folder]}]
+    tender, contract = _seed()
 
-    def render(template: str, context: dict[str, Any], title: str) -> tuple[float, int]:
+    def render(kind: str, obj: Any) -> tuple[float, int]:
         started = time.perf_counter()
+        _spec, payload, _key = document_build(kind=kind, obj=obj)
         result = render_pdf(
-            template,
-            context,
-            title=title,
-            reference="江民采〔2026〕88号",
+            payload["template"],
+            payload["context"],
+            title=payload["title"],
+            reference=payload["reference"],
             verify_code="GBV-BENC-H000-0001",
             issued_at=timezone.now(),
         )
         return time.perf_counter() - started, result.pages
 
-    with override_settings(TEMPLATES=templates):
-        render("bench_opening_record.html", _opening_context(3), "预热")  # fonts and caches
-        contract_s, contract_pages = render("bench_contract.html", _contract_context(), "社会工作服务合同")
-        opening_s, opening_pages = render("bench_opening_record.html", _opening_context(200), "开标记录")
+    opening_kind = "procurement.opening_record"
+    if opening_kind not in _kinds:  # the tendering documents are not registered: say so
+        raise RuntimeError("procurement.opening_record is not registered")
+    render("procurement.contract", contract)  # warm-up: fonts and caches
+    contract_s, contract_pages = render("procurement.contract", contract)
+    opening_s, opening_pages = render(opening_kind, tender)
     return {
         "contract_10p_s": contract_s,
         "contract_pages": contract_pages,
