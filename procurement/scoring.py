@@ -11,6 +11,14 @@ Rules (Order 87 Art. 55, DOMAIN.md "Bid evaluation"):
 * **Ranking**: highest total first; ties go to the lower price, then to the higher technical score.
   Bids still equal after both are flagged ``tied`` so the committee resolves them on the record.
 
+* **Past performance** (履约评价, a criterion of kind ``past_performance``) is the platform's too:
+  ``max points × share``, where the share is the mean of the bidder's final performance grades
+  published in the three years up to the bid deadline, each counted 优 100 %, 良 80 %, 中 60 %,
+  差 0 % (DOMAIN.md "Performance evaluation": later tenders may use the grade as a scoring factor);
+  a bidder with no grade in the period gets the tender's neutral share (default 60 %, so having
+  no record is neither rewarded nor punished against an average one). It is added to the total
+  beside the committee's mean and the price score; ties still go to price, then technical score.
+
 Rounding: every computed score is quantised to 0.01 point with ``ROUND_HALF_UP`` (四舍五入, how score
 sheets are rounded by hand), once, at the end of its own computation: the price score from the
 exact quotient, the mean from the exact sum. The total is the sum of two quantised numbers and so
@@ -73,6 +81,44 @@ def price_scores(prices: Mapping[K, Decimal], *, price_weight: Decimal) -> dict[
     }
 
 
+#: The share of a criterion's points each performance grade earns, in per cent (优/良/中/差).
+GRADE_SHARES: dict[str, Decimal] = {
+    "excellent": Decimal(100),
+    "good": Decimal(80),
+    "fair": Decimal(60),
+    "poor": Decimal(0),
+}
+#: How far back past performance counts, in years up to the tender's bid deadline.
+PAST_PERFORMANCE_YEARS = 3
+DEFAULT_NEUTRAL_SHARE = Decimal(60)
+
+
+def past_performance_share(grades: Sequence[str], *, neutral_share: Decimal) -> Decimal:
+    """The share (per cent, exact) a bidder earns: the mean of its grades' shares, or the neutral
+    share when it has none."""
+    neutral = _decimal(neutral_share, "neutral_share")
+    if not Decimal(0) <= neutral <= Decimal(100):
+        raise ValueError("the neutral share lies between 0 and 100 per cent")
+    if not grades:
+        return neutral
+    try:
+        total = sum((GRADE_SHARES[g] for g in grades), Decimal(0))
+    except KeyError as exc:
+        raise ValueError(f"unknown grade {exc.args[0]!r}") from None
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return total / Decimal(len(grades))
+
+
+def past_performance_score(*, grades: Sequence[str], max_points: Decimal, neutral_share: Decimal) -> Decimal:
+    """``max_points × share ÷ 100`` rounded to 0.01 half up (see the module docstring)."""
+    share = past_performance_share(grades, neutral_share=neutral_share)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        exact = _decimal(max_points, "max_points") * share / Decimal(100)
+    return quantise_score(exact)
+
+
 def mean_score(scores: Sequence[Decimal]) -> Decimal:
     """The mean of the members' scores, rounded to 0.01 half up."""
     if not scores:
@@ -97,10 +143,11 @@ class BidScore(Generic[K]):
     price: Decimal
     technical: Decimal  # mean of the members' technical totals
     price_score: Decimal
+    performance: Decimal = Decimal(0)  # past-performance points, computed by the platform
 
     @property
     def total(self) -> Decimal:
-        return self.technical + self.price_score
+        return self.technical + self.price_score + self.performance
 
 
 @dataclass(frozen=True)
@@ -112,6 +159,7 @@ class RankedBid(Generic[K]):
     total: Decimal
     rank: int
     tied: bool  # equal total, price and technical score with another bid: the committee decides
+    performance: Decimal = Decimal(0)
 
 
 def compute_bid_scores(
@@ -119,13 +167,23 @@ def compute_bid_scores(
     prices: Mapping[K, Decimal],
     member_totals: Mapping[K, Sequence[Decimal]],
     price_weight: Decimal,
+    performance: Mapping[K, Decimal] | None = None,
 ) -> list[BidScore[K]]:
-    """Combine the members' technical totals and the platform's price score for each valid bid."""
+    """Combine the members' technical totals, the platform's price score and (when the tender scores
+    it) the platform's past-performance points for each valid bid."""
     if set(prices) != set(member_totals):
         raise ValueError("every valid bid needs both a price and the members' scores")
+    if performance is not None and set(performance) != set(prices):
+        raise ValueError("past performance must be given for every valid bid or none")
     p_scores = price_scores(prices, price_weight=price_weight)
     return [
-        BidScore(key=k, price=prices[k], technical=mean_score(member_totals[k]), price_score=p_scores[k])
+        BidScore(
+            key=k,
+            price=prices[k],
+            technical=mean_score(member_totals[k]),
+            price_score=p_scores[k],
+            performance=_decimal(performance[k], "performance") if performance is not None else Decimal(0),
+        )
         for k in prices
     ]
 
@@ -155,6 +213,7 @@ def rank_bids(bids: Iterable[BidScore[K]]) -> list[RankedBid[K]]:
                 total=b.total,
                 rank=first + 1,
                 tied=tied,
+                performance=b.performance,
             )
         )
     return result

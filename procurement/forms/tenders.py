@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
-from procurement.models import ProcurementMethod, Tender, TenderDocument, TenderStatus
+from procurement.models import ProcurementMethod, ScoringCriterion, Tender, TenderDocument, TenderStatus
 from procurement.services.tenders import CriterionData, TenderData
 from vendors.models import OrganisationKind, ServiceCategory
 
@@ -105,9 +105,41 @@ class CriterionForm(forms.Form):
         label=_("Maximum points"), max_digits=5, decimal_places=2, min_value=Decimal("0.01")
     )
     description = forms.CharField(label=_("Scoring guidance"), required=False, widget=forms.TextInput)
+    kind = forms.ChoiceField(
+        label=_("Scored by"),
+        choices=ScoringCriterion.Kind.choices,
+        initial=ScoringCriterion.Kind.COMMITTEE,
+        required=False,  # absent: scored by the committee
+    )
+    neutral_share = forms.DecimalField(
+        label=_("Share without a grade (per cent)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        initial=Decimal(60),
+        required=False,
+        help_text=_("Past performance only: the share of the points for a bidder with no recent grade."),
+    )
 
 
-CriterionFormSet = forms.formset_factory(CriterionForm, extra=2, can_delete=True, max_num=30)
+class BaseCriterionFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kinds = [
+            f.cleaned_data.get("kind")
+            for f in self.forms
+            if getattr(f, "cleaned_data", None)
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("name")
+        ]
+        if kinds.count(ScoringCriterion.Kind.PAST_PERFORMANCE) > 1:
+            raise forms.ValidationError(_("A tender has at most one past-performance scoring factor."))
+
+
+CriterionFormSet = forms.formset_factory(
+    CriterionForm, formset=BaseCriterionFormSet, extra=2, can_delete=True, max_num=30
+)
 
 
 def criteria_from_formset(formset: Any) -> list[CriterionData]:
@@ -116,7 +148,16 @@ def criteria_from_formset(formset: Any) -> list[CriterionData]:
         cd = getattr(form, "cleaned_data", None) or {}
         if not cd or cd.get("DELETE") or not cd.get("name"):
             continue
-        result.append(CriterionData(cd["name"], cd["max_points"], cd.get("description", "")))
+        share = cd.get("neutral_share")
+        result.append(
+            CriterionData(
+                cd["name"],
+                cd["max_points"],
+                cd.get("description", ""),
+                cd.get("kind") or ScoringCriterion.Kind.COMMITTEE,
+                share if share is not None else Decimal(60),
+            )
+        )
     return result
 
 

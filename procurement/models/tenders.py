@@ -340,11 +340,26 @@ class ScoringCriterion(models.Model):
     """A factor of comprehensive scoring (综合评分法) with its maximum points; with the tender's price
     weight the maxima sum to 100."""
 
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", _("Scored by the committee")
+        PAST_PERFORMANCE = "past_performance", _("Past performance (履约评价), computed by the platform")
+
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("scoring factor"), max_length=200)
     description = models.TextField(_("scoring guidance"), blank=True)
     max_points = models.DecimalField(_("maximum points"), max_digits=5, decimal_places=2)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("scored by"), max_length=20, choices=Kind.choices, default=Kind.COMMITTEE)
+    neutral_share = models.DecimalField(
+        _("share without a grade (per cent)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(60),
+        help_text=_(
+            "Past performance only: the share of the points a bidder with no performance grade in the "
+            "last three years receives."
+        ),
+    )
 
     class Meta:
         verbose_name = _("scoring criterion")
@@ -352,10 +367,23 @@ class ScoringCriterion(models.Model):
         ordering = ["order", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(max_points__gt=0), name="criterion_points_positive"),
+            models.CheckConstraint(
+                condition=Q(neutral_share__gte=0, neutral_share__lte=100),
+                name="criterion_neutral_share_range",
+            ),
+            # One past-performance factor per tender: the platform computes it once per bid.
+            models.UniqueConstraint(
+                fields=["tender"], condition=Q(kind="past_performance"), name="criterion_one_past_performance"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.max_points})"
+
+    @property
+    def is_computed(self) -> bool:
+        """Scored by the platform, not by the committee members."""
+        return self.kind == self.Kind.PAST_PERFORMANCE
 
 
 def tender_document_path(instance: TenderDocument, filename: str) -> str:

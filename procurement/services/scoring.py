@@ -4,14 +4,18 @@ Each member scores every qualified bid on every criterion (0 ≤ points ≤ the 
 with a comment) and submits; scores are final once submitted. The price score is the platform's
 (``procurement.scoring``) from the prices read at the opening. Nobody on the committee sees another
 member's scores until all have submitted. The leader then submits the report, which freezes the
-ranking and every member's scores.
+ranking and every member's scores. A past-performance factor (履约评价) is not scored by the members:
+the platform computes it from ``vendors``' performance record (``procurement.scoring``) when the
+results are computed, and the report keeps the points and the grades they rest on.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.urls import reverse
@@ -38,6 +42,9 @@ from procurement.models import (
 )
 from procurement.services.committee import qualified_bids
 from procurement.services.deadlines import due_after, report_to_confirmation_days
+from vendors.services.performance import performance_grades_for
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def _scoring_seat(member: CommitteeMember, by: Any) -> CommitteeMember:
@@ -64,6 +71,8 @@ def score_record(
         raise DomainError(_("Only qualified bids of this tender are scored."))
     if criterion.tender_id != tender.pk:
         raise DomainError(_("This criterion belongs to another tender."))
+    if criterion.is_computed:
+        raise DomainError(_("The platform computes this factor from the bidders' performance records."))
     if points < 0 or points > criterion.max_points:
         raise DomainError(
             _("Points must be between 0 and %(max)s.") % {"max": criterion.max_points}, field="points"
@@ -78,10 +87,54 @@ def score_record(
     return score
 
 
+def committee_criteria(tender: Tender) -> list[ScoringCriterion]:
+    """The criteria the members score (all but the platform's past-performance factor)."""
+    return [c for c in tender.criteria.all() if not c.is_computed]
+
+
+def past_performance_window(tender: Tender) -> tuple[date, date]:
+    """Grades published in the three years up to the bid deadline (China time), both ends included.
+    Fixed by the deadline, so a grade published while the bids are evaluated changes nothing."""
+    deadline = tender.bid_deadline or tender.opening_at or timezone.now()
+    until = timezone.localtime(deadline, CHINA).date()
+    try:
+        since = until.replace(year=until.year - scoring.PAST_PERFORMANCE_YEARS)
+    except ValueError:  # 29 February
+        since = until.replace(year=until.year - scoring.PAST_PERFORMANCE_YEARS, day=28)
+    return since, until
+
+
+def past_performance(tender: Tender, bids: list[Bid]) -> dict[str, Any] | None:
+    """The platform's past-performance points of each bid, with the grades they rest on, or None
+    when the tender has no such factor. One query for all bidders (vendors' performance record)."""
+    criterion = next((c for c in tender.criteria.all() if c.is_computed), None)
+    if criterion is None:
+        return None
+    since, until = past_performance_window(tender)
+    grades = performance_grades_for(
+        organisation_ids={b.organisation_id for b in bids}, since=since, until=until
+    )
+    points = {
+        b.pk: scoring.past_performance_score(
+            grades=grades.get(b.organisation_id, []),
+            max_points=criterion.max_points,
+            neutral_share=criterion.neutral_share,
+        )
+        for b in bids
+    }
+    return {
+        "criterion": criterion,
+        "since": since,
+        "until": until,
+        "points": points,
+        "grades": {b.pk: grades.get(b.organisation_id, []) for b in bids},
+    }
+
+
 def missing_scores(member: CommitteeMember) -> list[tuple[int, int]]:
     """(bid id, criterion id) pairs the member has not scored yet."""
     tender = member.committee.tender
-    wanted = {(b.pk, c.pk) for b in qualified_bids(tender) for c in tender.criteria.all()}
+    wanted = {(b.pk, c.pk) for b in qualified_bids(tender) for c in committee_criteria(tender)}
     have = set(member.scores.values_list("bid_id", "criterion_id"))
     return sorted(wanted - have)
 
@@ -119,7 +172,8 @@ def compute_results(committee: Committee) -> dict[str, Any]:
     """The ranking and every member's scores, as stored in the report (JSON-ready, Decimals as text)."""
     tender = committee.tender
     bids = qualified_bids(tender)
-    criteria = list(tender.criteria.all())
+    criteria = committee_criteria(tender)
+    performance = past_performance(tender, list(bids))
     members = list(
         committee.members.filter(status=MemberStatus.SUBMITTED)
         .select_related("user")
@@ -141,12 +195,25 @@ def compute_results(committee: Committee) -> dict[str, Any]:
             prices={k: v for k, v in prices.items() if v is not None},
             member_totals=member_totals,
             price_weight=tender.price_weight,
+            performance=performance["points"] if performance else None,
         )
     )
     by_id = {b.pk: b for b in bids}
     return {
         "price_weight": str(tender.price_weight),
         "criteria": [{"id": c.pk, "name": c.name, "max": str(c.max_points)} for c in criteria],
+        "past_performance": (
+            {
+                "criterion": performance["criterion"].pk,
+                "name": performance["criterion"].name,
+                "max": str(performance["criterion"].max_points),
+                "neutral_share": str(performance["criterion"].neutral_share),
+                "since": performance["since"].isoformat(),
+                "until": performance["until"].isoformat(),
+            }
+            if performance
+            else None
+        ),
         "members": [
             {"id": m.pk, "name": str(m.user), "kind": m.kind, "is_leader": m.is_leader} for m in members
         ],
@@ -158,6 +225,8 @@ def compute_results(committee: Committee) -> dict[str, Any]:
                 "price": str(r.price),
                 "price_score": str(r.price_score),
                 "technical": str(r.technical),
+                "performance": str(r.performance) if performance else None,
+                "performance_grades": performance["grades"][r.key] if performance else None,
                 "total": str(r.total),
                 "rank": r.rank,
                 "tied": r.tied,

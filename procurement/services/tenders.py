@@ -47,6 +47,8 @@ class CriterionData:
     name: str
     max_points: Decimal
     description: str = ""
+    kind: str = "committee"  # or "past_performance" (履约评价, computed by the platform)
+    neutral_share: Decimal = Decimal(60)
 
 
 @dataclass
@@ -115,11 +117,41 @@ def _apply(tender: Tender, data: TenderData) -> None:
         tender.opening_at = tender.bid_deadline
 
 
+def past_performance_guidance(neutral_share: Decimal) -> str:
+    """The rule of a past-performance factor as published with the tender (procurement.scoring)."""
+    return _(
+        "Computed by the platform: the mean of the bidder's final performance grades published in "
+        "the three years up to the bid deadline (优 100%%, 良 80%%, 中 60%%, 差 0%%) times the points; "
+        "no grade in that period: %(share)s%% of the points."
+    ) % {"share": neutral_share.normalize()}
+
+
 def _replace_criteria(tender: Tender, criteria: list[CriterionData]) -> None:
+    computed = [c for c in criteria if c.kind == ScoringCriterion.Kind.PAST_PERFORMANCE]
+    if len(computed) > 1:
+        raise DomainError(_("A tender has at most one past-performance scoring factor."), field="criteria")
+    for c in criteria:
+        if c.kind not in ScoringCriterion.Kind.values:
+            raise DomainError(_("Unknown kind of scoring factor."), field="criteria")
+        if not Decimal(0) <= c.neutral_share <= Decimal(100):
+            raise DomainError(
+                _("The share without a grade lies between 0 and 100 per cent."), field="criteria"
+            )
     tender.criteria.all().delete()
     ScoringCriterion.objects.bulk_create(
         ScoringCriterion(
-            tender=tender, name=c.name, description=c.description, max_points=c.max_points, order=i
+            tender=tender,
+            name=c.name,
+            description=c.description
+            or (
+                past_performance_guidance(c.neutral_share)
+                if c.kind == ScoringCriterion.Kind.PAST_PERFORMANCE
+                else ""
+            ),
+            max_points=c.max_points,
+            order=i,
+            kind=c.kind,
+            neutral_share=c.neutral_share,
         )
         for i, c in enumerate(criteria)
     )
@@ -323,7 +355,10 @@ def tender_retender(*, tender: Tender, by: Any) -> Tender:
     data = TenderData.from_tender(tender)
     for name in ("documents_available_until", "clarification_deadline", "bid_deadline", "opening_at"):
         setattr(data, name, None)
-    criteria = [CriterionData(c.name, c.max_points, c.description) for c in tender.criteria.all()]
+    criteria = [
+        CriterionData(c.name, c.max_points, c.description, c.kind, c.neutral_share)
+        for c in tender.criteria.all()
+    ]
     copy = Tender(department=tender.department, created_by=by, retender_of=tender)
     _apply(copy, data)
     copy.reference = tender_allocate_reference(department=tender.department, year=timezone.localdate().year)

@@ -278,7 +278,13 @@ def tender_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBase
             return redirect(tender.get_absolute_url())
     initial_criteria = (
         [
-            {"name": c.name, "max_points": c.max_points, "description": c.description}
+            {
+                "name": c.name,
+                "max_points": c.max_points,
+                "description": c.description,
+                "kind": c.kind,
+                "neutral_share": c.neutral_share,
+            }
             for c in tender.criteria.all()
         ]
         if tender
