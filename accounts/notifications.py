@@ -7,6 +7,9 @@
 ``message`` is an English msgid marked with ``gettext_noop`` (or a lazy string) containing
 ``%(name)s`` placeholders. It is stored untranslated with its params and rendered in the reader's
 language: the inbox in the current language, the e-mail in the recipient's preferred language.
+A param that is itself a message (a status label, a deadline's name) is passed as
+``msgid_param(gettext_noop("...") or a lazy label)``: it is stored as ``{"msgid": ...}`` and translated
+with the message, so each reader gets it in their own language. Plain params are shown as given.
 Call it inside the service's transaction: rows are written with the change, e-mails are sent by
 Celery after commit. Sealed bid content must never be passed in ``params``.
 
@@ -104,6 +107,17 @@ def _msgid(message: str | Promise) -> str:
         with translation.override(None):
             return str(message)
     return message
+
+
+def msgid_param(message: str | Promise, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Mark a notification param as a msgid to translate per reader (see the module docstring);
+    ``params`` fill the msgid's own ``%(name)s`` placeholders (plain values)."""
+    msgid = _msgid(message)
+    if not params:
+        return {"msgid": msgid}
+    plain = _plain(params)
+    msgid % plain  # a missing placeholder fails in the caller's test
+    return {"msgid": msgid, "params": plain}
 
 
 def _plain(params: Mapping[str, Any] | None) -> dict[str, Any]:

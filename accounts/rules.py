@@ -72,3 +72,5 @@ rules.add_perm(
 )
 # The audit trail is read by supervisors (财政局, 审计) and the site administrator.
 rules.add_perm("accounts.view_audit", is_supervisor | is_site_admin)
+# The bid-evaluation expert pool is kept by supervisors (财政局) and the site administrator.
+rules.add_perm("accounts.manage_experts", is_supervisor | is_site_admin)

@@ -75,3 +75,17 @@ def render_document(self: Any, document_id: int) -> None:
         document_render(document_id, final_attempt=self.request.retries >= self.max_retries)
     except DocumentRenderError as exc:
         raise self.retry(exc=exc, countdown=min(600, 20 * 2**self.request.retries)) from exc
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_expert_welcome_email(user_id: int, invited_by_id: int | None = None) -> None:
+    """The new expert's set-your-password e-mail. Sent only while the account has no password (a
+    retry after the expert already chose one sends nothing)."""
+    from accounts.models import User
+    from accounts.services import expert_welcome_send_email
+
+    user = User.objects.filter(pk=user_id, is_active=True, role="expert").first()
+    if user is None or user.has_usable_password():
+        return
+    invited_by = User.objects.filter(pk=invited_by_id).first() if invited_by_id else None
+    expert_welcome_send_email(user=user, invited_by=invited_by)

@@ -100,7 +100,20 @@ rules.add_perm(
     "procurement.view_challenge",
     is_owner_purchaser | is_supervisor | (is_supplier & is_member_of_owner_organisation),
 )
-rules.add_perm("procurement.decide_complaint", is_supervisor)
+
+
+@rules.predicate
+def is_complaint_purchaser(user: Any, complaint: Any) -> bool:
+    """Purchaser staff of the department whose tender the complaint (via its challenge) concerns."""
+    return complaint is not None and bool(is_owner_purchaser(user, complaint.challenge))
+
+
+# 投诉: the challenger's own supplier staff file (record) the complaint they lodged with the finance
+# department; the department's decision is recorded by a supervisor (财政局 staff) or by the purchaser
+# it was notified to. The platform records the proceedings, it does not run them.
+# obj: the challenge (its organisation is the challenger)
+rules.add_perm("procurement.record_complaint", is_supplier & is_member_of_owner_organisation)
+rules.add_perm("procurement.decide_complaint", is_supervisor | is_complaint_purchaser)
 rules.add_perm("procurement.manage_contract", is_tender_purchaser)  # obj: the tender
 rules.add_perm(
     "procurement.view_contract",

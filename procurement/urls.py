@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from procurement.views import bids, contracts, evaluation, tenders
+from procurement.views import bids, contracts, evaluation, experts, tenders
 
 app_name = "procurement"
 
@@ -56,10 +56,15 @@ urlpatterns = [
     path("committee-seats/<int:pk>/", evaluation.seat_detail, name="seat_detail"),
     path("awards/<int:pk>/", evaluation.award_announcement, name="award_announcement"),
     path("awards/<int:pk>/challenge/", evaluation.challenge_create, name="challenge_create"),
+    path("challenges/<int:pk>/", evaluation.challenge_detail, name="challenge_detail"),
     path("awards/<int:pk>/contract/", contracts.contract_create, name="contract_create"),
     path("contracts/", contracts.contract_list, name="contract_list"),
     path("contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
     path("my/deadlines/", contracts.deadlines_board, name="deadlines_board"),
+    # The expert pool (supervisors, site administrator).
+    path("experts/", experts.expert_list, name="expert_list"),
+    path("experts/new/", experts.expert_create, name="expert_create"),
+    path("experts/<int:pk>/", experts.expert_edit, name="expert_edit"),
     path("progress-reports/<int:pk>/evidence/", contracts.progress_evidence, name="progress_evidence"),
     path("challenges/<int:pk>/document/", contracts.challenge_document, name="challenge_document"),
 ]

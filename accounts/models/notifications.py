@@ -83,12 +83,15 @@ class Notification(models.Model):
     def text(self) -> str:
         """The message in the active language, with its parameters filled in."""
         translated = gettext(self.message)
+        # A param stored as {"msgid": ...} (``accounts.notifications.msgid_param``) is itself a
+        # message, translated in the reader's language like the message.
+        params = {k: _param_text(v) for k, v in (self.params or {}).items()}
         try:
-            return translated % (self.params or {})
+            return translated % params
         except (KeyError, ValueError, TypeError):
             # A translation with a broken placeholder must not hide the event: fall back to English.
             try:
-                return self.message % (self.params or {})
+                return self.message % params
             except (KeyError, ValueError, TypeError):
                 return self.message
 
@@ -97,6 +100,18 @@ class Notification(models.Model):
         from accounts.notifications import kind_label
 
         return kind_label(self.kind)
+
+
+def _param_text(value: Any) -> Any:
+    """A ``{"msgid": ..., "params": {...}}`` param translated in the active language; others as given."""
+    if not (isinstance(value, dict) and isinstance(value.get("msgid"), str)):
+        return value
+    text = gettext(value["msgid"])
+    inner = value.get("params") or {}
+    try:
+        return text % inner if inner else text
+    except (KeyError, ValueError, TypeError):
+        return value["msgid"] % inner if inner else value["msgid"]
 
 
 class NotificationPreference(models.Model):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_noop
 
 from procurement.models import (
     Award,
@@ -28,14 +27,23 @@ from procurement.services.deadlines import local_date
 
 @dataclass(frozen=True)
 class DeadlineItem:
+    """One thing due. ``label_msgid`` is an English msgid (``gettext_noop``) with ``label_params``:
+    the board translates it for the reader, the reminder stores it for each recipient's language."""
+
     key: str  # stable identity, e.g. "award.announce:12"
     kind: str
-    label: Promise | str
+    label_msgid: str
     reference: str
     title: str
     due: dt.date | None
     today: dt.date
     url: str = ""
+    label_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        text = gettext(self.label_msgid)
+        return text % self.label_params if self.label_params else text
 
     @property
     def overdue(self) -> bool:
@@ -64,7 +72,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
             DeadlineItem(
                 f"award.confirm:{r.tender_id}",
                 "confirm",
-                _("Confirm the winner (5 working days after the report)"),
+                gettext_noop("Confirm the winner (5 working days after the report)"),
                 r.tender.reference,
                 r.tender.title,
                 r.confirmation_due,
@@ -81,7 +89,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
                 DeadlineItem(
                     f"award.announce:{a.pk}",
                     "announce",
-                    _("Publish the award announcement (2 working days after confirmation)"),
+                    gettext_noop("Publish the award announcement (2 working days after confirmation)"),
                     a.tender.reference,
                     a.tender.title,
                     a.announcement_due,
@@ -94,7 +102,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
                 DeadlineItem(
                     f"contract.sign:{a.pk}",
                     "sign",
-                    _("Sign the contract (30 days after the award notice)"),
+                    gettext_noop("Sign the contract (30 days after the award notice)"),
                     a.tender.reference,
                     a.tender.title,
                     a.signing_due,
@@ -109,12 +117,13 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
             DeadlineItem(
                 f"challenge.reply:{c.pk}",
                 "challenge",
-                _("Reply to the challenge of %(org)s (7 working days)") % {"org": c.organisation.name},
+                gettext_noop("Reply to the challenge of %(org)s (7 working days)"),
                 c.tender.reference,
                 c.tender.title,
                 c.reply_due,
                 today,
                 reverse("procurement:evaluation_manage", args=[c.tender_id]),
+                {"org": c.organisation.name},
             )
         )
     for k in Contract.objects.filter(
@@ -124,7 +133,7 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
             DeadlineItem(
                 f"contract.publish:{k.pk}",
                 "publish",
-                _("Publish the signed contract (2 working days after signing)"),
+                gettext_noop("Publish the signed contract (2 working days after signing)"),
                 k.tender.reference,
                 k.tender.title,
                 k.publication_due,
@@ -139,12 +148,13 @@ def deadlines_for_department(department_id: int, today: dt.date | None = None) -
             DeadlineItem(
                 f"milestone.review:{m.pk}",
                 "milestone",
-                _("Review the progress report on milestone “%(title)s”") % {"title": m.title},
+                gettext_noop("Review the progress report on milestone “%(title)s”"),
                 m.contract.tender.reference,
                 m.contract.tender.title,
                 m.due_date,
                 today,
                 reverse("procurement:contract_detail", args=[m.contract_id]),
+                {"title": m.title},
             )
         )
     return sorted(items, key=lambda i: (i.due or dt.date.max, i.key))

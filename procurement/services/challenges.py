@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.models import User
-from accounts.notifications import notify
+from accounts.notifications import msgid_param, notify
 from procurement.models import (
     Award,
     AwardStatus,
@@ -170,7 +170,7 @@ def challenge_reply(
         recipients=organisation_staff(challenge.organisation_id),
         kind="challenge.answered",
         message=gettext_noop("Your challenge to tender %(ref)s was answered: %(outcome)s"),
-        params={"ref": tender.reference, "outcome": challenge.get_status_display()},
+        params={"ref": tender.reference, "outcome": msgid_param(ChallengeStatus(challenge.status).label)},
         url=reverse("procurement:award_announcement", args=[challenge.award_id]),
         obj=challenge,
     )
@@ -181,8 +181,8 @@ def challenge_reply(
 def complaint_record(*, challenge: Challenge, by: Any, authority: str, grounds: str) -> Complaint:
     """The challenger records its complaint (投诉) to the finance department, within 15 working days
     of the reply."""
-    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
-    if not by.has_perm("vendors.act_for_organisation", challenge.organisation):
+    challenge = Challenge.objects.select_for_update().select_related("tender").get(pk=challenge.pk)
+    if not by.has_perm("procurement.record_complaint", challenge):
         raise NotAllowed()
     if challenge.is_pending or challenge.complaint_until is None:
         raise DomainError(_("A complaint follows the reply to the challenge."))
@@ -196,14 +196,35 @@ def complaint_record(*, challenge: Challenge, by: Any, authority: str, grounds: 
     complaint = Complaint.objects.create(
         challenge=challenge, authority=authority, filed_at=timezone.now(), recorded_by=by, grounds=grounds
     )
-    audit_record(actor=by, action="complaint.file", obj=complaint, summary={"authority": authority})
+    audit_record(
+        actor=by,
+        action="complaint.file",
+        obj=complaint,
+        summary={"challenge": challenge.pk, "tender": challenge.tender.reference, "authority": authority},
+    )
+    notify(
+        recipients=User.objects.filter(
+            department_id=challenge.tender.department_id, role="purchaser", is_active=True
+        ),
+        kind="challenge.filed",
+        message=gettext_noop(
+            "%(org)s lodged a complaint with %(authority)s about the challenge reply on tender %(ref)s"
+        ),
+        params={
+            "org": challenge.organisation.name,
+            "authority": authority,
+            "ref": challenge.tender.reference,
+        },
+        url=reverse("procurement:challenge_detail", args=[challenge.pk]),
+        obj=complaint,
+    )
     return complaint
 
 
 @transaction.atomic
 def complaint_decide(*, complaint: Complaint, by: Any, outcome: str, decision: str) -> Complaint:
     """A supervisor (财政局) records the finance department's decision."""
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.select_for_update().select_related("challenge__tender").get(pk=complaint.pk)
     if not by.has_perm("procurement.decide_complaint", complaint):
         raise NotAllowed()
     if complaint.status != ComplaintStatus.FILED:
@@ -213,4 +234,17 @@ def complaint_decide(*, complaint: Complaint, by: Any, outcome: str, decision: s
     complaint.decide(outcome=outcome, decision=decision)
     complaint.save()
     audit_record(actor=by, action="complaint.decide", obj=complaint, summary={"outcome": outcome})
+    challenge = complaint.challenge
+    notify(
+        recipients=organisation_staff(challenge.organisation_id),
+        kind="challenge.answered",
+        message=gettext_noop("%(authority)s decided your complaint on tender %(ref)s: %(outcome)s"),
+        params={
+            "authority": complaint.authority,
+            "ref": challenge.tender.reference,
+            "outcome": msgid_param(complaint.Outcome(outcome).label),
+        },
+        url=reverse("procurement:challenge_detail", args=[challenge.pk]),
+        obj=complaint,
+    )
     return complaint

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.models import User
-from accounts.notifications import notify
+from accounts.notifications import msgid_param, notify
 from procurement.models import (
     Award,
     AwardStatus,
@@ -486,26 +486,39 @@ def contract_release_final_instalment(
 def deadline_reminders_send(today: dt.date | None = None) -> int:
     """Remind each department's purchasers of deadlines due within 1 day or overdue, once a day per
     deadline (the beat task calls this; running it twice the same day sends nothing more).
+    Each reminder is stored with the deadline's label as a msgid, so every recipient reads it in
+    their own language. Queries: a fixed number per department plus two per reminder sent.
     Returns the number of reminders sent."""
     from accounts.models import Department
     from procurement.models import DeadlineReminder
     from procurement.selectors.contracts import deadlines_for_department
 
     today = today or local_date()
+    already = set(DeadlineReminder.objects.filter(sent_on=today).values_list("key", flat=True))
     sent = 0
-    for department in Department.objects.filter(tenders__isnull=False).distinct():
-        for item in deadlines_for_department(department.pk, today):
-            if item.days_left is None or item.days_left > 1:
-                continue
+    for department in Department.objects.filter(tenders__isnull=False).distinct().order_by("pk"):
+        due = [
+            item
+            for item in deadlines_for_department(department.pk, today)
+            if item.days_left is not None and item.days_left <= 1 and item.key not in already
+        ]
+        if not due:
+            continue
+        staff = list(User.objects.filter(department=department, role="purchaser", is_active=True))
+        for item in due:
             with transaction.atomic():
                 _reminder, created = DeadlineReminder.objects.get_or_create(key=item.key, sent_on=today)
-                if not created:
+                if not created:  # another worker sent it meanwhile
                     continue
                 notify(
-                    recipients=User.objects.filter(department=department, role="purchaser", is_active=True),
+                    recipients=staff,
                     kind="procurement.deadline",
                     message=gettext_noop("%(ref)s: %(what)s — due %(due)s"),
-                    params={"ref": item.reference, "what": str(item.label), "due": item.due},
+                    params={
+                        "ref": item.reference,
+                        "what": msgid_param(item.label_msgid, item.label_params),
+                        "due": item.due,
+                    },
                     url=item.url,
                 )
                 sent += 1

@@ -31,12 +31,14 @@ from procurement.models import (
     Bid,
     Challenge,
     CommitteeMember,
+    Complaint,
     MemberStatus,
     Tender,
 )
 from procurement.selectors import evaluation as selectors
 from procurement.services import awards, challenges, committee, scoring
 from procurement.services.awards import live_award
+from procurement.services.deadlines import local_date
 from vendors.models import Organisation
 
 
@@ -115,7 +117,9 @@ def evaluation_manage(request: AuthenticatedRequest, pk: int) -> HttpResponseBas
         else [],
         "report": report,
         "award": live_award(tender),
-        "challenges": tender.challenges.select_related("organisation").order_by("-filed_at"),
+        "challenges": tender.challenges.select_related("organisation")
+        .prefetch_related("complaints")
+        .order_by("-filed_at"),
         "can_manage": request.user.has_perm("procurement.award_tender", tender),
         "challenge_outcomes": Challenge._meta.get_field("status").choices,
     }
@@ -232,10 +236,22 @@ def award_announcement(request: HttpRequest, pk: int) -> HttpResponse:
                 pk__in=org_ids, bids__tender=award.tender, bids__opened_at__isnull=False
             ).distinct()
         )
+    # Challenges and complaints are shown to those who may read them: the purchaser, supervisors and
+    # each challenger (its own); the public announcement itself stays as published.
+    visible = [
+        c
+        for c in award.challenges.select_related("organisation", "tender").prefetch_related("complaints")
+        if request.user.has_perm("procurement.view_challenge", c)
+    ]
     return render(
         request,
         "procurement/award_announcement.html",
-        {"award": award, "content": award.announcement, "challenge_orgs": orgs},
+        {
+            "award": award,
+            "content": award.announcement,
+            "challenge_orgs": orgs,
+            "visible_challenges": visible,
+        },
     )
 
 
@@ -260,3 +276,69 @@ def challenge_create(request: AuthenticatedRequest, pk: int) -> HttpResponseBase
             raise PermissionDenied from None
         _error(request, exc)
     return redirect("procurement:award_announcement", pk=award.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def challenge_detail(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """A challenge (质疑) with its reply and outcome, and the complaints (投诉) to the finance
+    department that followed it: the challenger's staff record a complaint; a supervisor or the
+    purchaser records the department's decision. Readable by those three only."""
+    challenge = get_object_or_404(
+        Challenge.objects.select_related("tender__department", "organisation", "award__bid__organisation"),
+        pk=pk,
+    )
+    user = request.user
+    if not user.has_perm("procurement.view_challenge", challenge):
+        raise PermissionDenied
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "complaint":
+                if not user.has_perm("procurement.record_complaint", challenge):
+                    raise PermissionDenied
+                challenges.complaint_record(
+                    challenge=challenge,
+                    by=user,
+                    authority=request.POST.get("authority", ""),
+                    grounds=request.POST.get("grounds", ""),
+                )
+                messages.success(request, _("Your complaint is recorded."))
+            elif action == "decide":
+                complaint = get_object_or_404(
+                    Complaint, pk=request.POST.get("complaint"), challenge=challenge
+                )
+                if not user.has_perm("procurement.decide_complaint", complaint):
+                    raise PermissionDenied
+                challenges.complaint_decide(
+                    complaint=complaint,
+                    by=user,
+                    outcome=request.POST.get("outcome", ""),
+                    decision=request.POST.get("decision", ""),
+                )
+                messages.success(request, _("The finance department's decision is recorded."))
+            else:
+                raise Http404
+        except DomainError as exc:
+            _error(request, exc)
+        return redirect("procurement:challenge_detail", pk=challenge.pk)
+    complaints = list(challenge.complaints.order_by("filed_at"))
+    context = {
+        "challenge": challenge,
+        "tender": challenge.tender,
+        "complaints": [
+            {
+                "complaint": c,
+                "can_decide": c.status == "filed" and user.has_perm("procurement.decide_complaint", c),
+            }
+            for c in complaints
+        ],
+        "can_complain": (
+            not challenge.is_pending
+            and challenge.complaint_until is not None
+            and local_date() <= challenge.complaint_until
+            and user.has_perm("procurement.record_complaint", challenge)
+        ),
+        "outcomes": Complaint.Outcome.choices,
+    }
+    return render(request, "procurement/challenge_detail.html", context)
