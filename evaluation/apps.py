@@ -9,6 +9,7 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from accounts import navigation, notifications
         from accounts.models import Role
+        from evaluation import documents
         from evaluation.selectors import profile_section
         from vendors import profile
 
@@ -34,6 +35,7 @@ class EvaluationConfig(AppConfig):
         navigation.register(
             _("Suspension proposals"), "evaluation:suspension_list", roles=[Role.DIRECTORY_ADMIN], order=63
         )
+        documents.register()
         register_kind = getattr(notifications, "register_kind", None)
         if register_kind is not None:
             for key, label in [
