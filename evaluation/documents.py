@@ -55,7 +55,7 @@ def build_performance_report(evaluation: Evaluation) -> DocumentSpec:
             "issuer": evaluation.evaluator_organisation.name,
             "title": evaluation.title,
             "kind": str(evaluation.get_kind_display()),
-            "contract": evaluation.contract.number if evaluation.contract_id else "",
+            "contract": evaluation.contract.number if evaluation.contract is not None else "",
             "organisation": evaluation.organisation.name,
             "credit_code": evaluation.organisation.credit_code,
             "department": evaluation.department.name,
