@@ -34,7 +34,8 @@ def build_performance_report(evaluation: Evaluation) -> DocumentSpec:
     subtotals = selectors.subtotals(tree, scores)
     survey = selectors.survey_summary(evaluation)
     question_labels = {
-        q: str(SurveyResponse._meta.get_field(q).verbose_name) for q in SurveyResponse.QUESTIONS
+        q: str(getattr(SurveyResponse._meta.get_field(q), "verbose_name", q))
+        for q in SurveyResponse.QUESTIONS
     }
     published = evaluation.published_at.astimezone(CHINA) if evaluation.published_at else None
     rows = [
