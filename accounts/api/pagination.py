@@ -24,9 +24,11 @@ class KeysetPagination(CursorPagination):
 
 class SelectorKeysetPagination:
     """Paginates with a selector's own keyset function: ``page_fn(cursor, page_size) -> KeysetPage``
-    (``items``, ``next_cursor``). Only ``next`` is offered (newest-first feeds)."""
+    (``items``, ``next_cursor``, ``prev_cursor``): ``next`` goes on with ``?cursor=``, ``previous``
+    goes back with ``?before=``."""
 
     cursor_query_param = "cursor"
+    before_query_param = "before"
     page_size = 20
     max_page_size = 100
 
@@ -37,16 +39,24 @@ class SelectorKeysetPagination:
             return self.page_size
         return max(1, min(size, self.max_page_size))
 
-    def next_link(self, request: Request, next_cursor: str) -> str | None:
-        if not next_cursor:
+    def _link(self, request: Request, param: str, value: str, other: str) -> str | None:
+        if not value:
             return None
-        return replace_query_param(request.build_absolute_uri(), self.cursor_query_param, next_cursor)
+        url = remove_query_param(request.build_absolute_uri(), other)
+        return replace_query_param(url, param, value)
 
-    def response(self, request: Request, data: list[Any], next_cursor: str) -> Response:
-        previous = None
-        if request.query_params.get(self.cursor_query_param):
-            previous = remove_query_param(request.build_absolute_uri(), self.cursor_query_param)
-        return Response({"next": self.next_link(request, next_cursor), "previous": previous, "results": data})
+    def response(
+        self, request: Request, data: list[Any], next_cursor: str, prev_cursor: str = ""
+    ) -> Response:
+        return Response(
+            {
+                "next": self._link(request, self.cursor_query_param, next_cursor, self.before_query_param),
+                "previous": self._link(
+                    request, self.before_query_param, prev_cursor, self.cursor_query_param
+                ),
+                "results": data,
+            }
+        )
 
     @staticmethod
     def schema(item_schema: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,7 @@ class TenderListView(APIView):
         operation_id="tenders_list",
         parameters=[
             OpenApiParameter("cursor", str, description="Opaque position from a previous page's ``next``."),
+            OpenApiParameter("before", str, description="Opaque position from a page's ``previous``."),
             OpenApiParameter("page_size", int, description="1 to 100 (default 20)."),
             OpenApiParameter("category", int),
             OpenApiParameter("department", int),
@@ -76,9 +77,11 @@ class TenderListView(APIView):
             q=params.get("q", "")[:200],
         )
         size = self.pagination.page_size_for(request)
-        page = tender_selectors.tender_public_page(filters, params.get("cursor", "")[:200], size)
+        page = tender_selectors.tender_public_page(
+            filters, params.get("cursor", "")[:200], size, before=params.get("before", "")[:200]
+        )
         data = list(s.TenderListSerializer(page.items, many=True).data)
-        return self.pagination.response(request, data, page.next_cursor)
+        return self.pagination.response(request, data, page.next_cursor, getattr(page, "prev_cursor", ""))
 
     @extend_schema(
         tags=TAG_TENDERS,

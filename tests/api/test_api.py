@@ -255,6 +255,12 @@ def test_tender_list_paginates_by_keyset(world: ApiWorld) -> None:
         seen += [t["id"] for t in body["results"]]
         url = body["next"]
     assert seen == expected
+    # And back: from the last page, ``previous`` leads to the page before it.
+    last = client.get("/api/v1/tenders/?page_size=2").json()
+    while last["next"]:
+        page_before, last = last, client.get(last["next"]).json()
+    back = client.get(last["previous"]).json()
+    assert [t["id"] for t in back["results"]] == [t["id"] for t in page_before["results"]]
 
 
 def test_other_lists_paginate_with_a_cursor(world: ApiWorld) -> None:
