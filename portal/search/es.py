@@ -103,16 +103,22 @@ class ElasticsearchBackend:
         self, query: str, filters: SearchFilters, cursor: str = "", page_size: int = PAGE_SIZE
     ) -> SearchResult:
         response = build_search(query, filters, cursor, page_size).using(client()).execute()
-        raw = list(response.hits)
-        hits = [hit_from_record(h.to_dict()) for h in raw[:page_size]]
-        next_cursor = encode_cursor(list(raw[page_size - 1].meta.sort)) if len(raw) > page_size else ""
-        counts: dict[str, dict[str, int]] = {}
-        for name in [*TERM_FACETS, "budget"]:
-            agg = getattr(response.aggregations, name, None)
-            counts[name] = {str(b.key): b.doc_count for b in agg.buckets} if agg is not None else {}
-        return SearchResult(
-            hits=hits, facets=build_facets(counts, filters), next_cursor=next_cursor, backend=self.name
-        )
+        return result_from_response(response, filters, page_size)
+
+
+def result_from_response(response: Any, filters: SearchFilters, page_size: int) -> SearchResult:
+    """Hits, facet counts and the next cursor from an ``elasticsearch.dsl`` response."""
+    raw = list(response.hits)
+    hits = [hit_from_record(h.to_dict()) for h in raw[:page_size]]
+    next_cursor = encode_cursor(list(raw[page_size - 1].meta.sort)) if len(raw) > page_size else ""
+    counts: dict[str, dict[str, int]] = {}
+    aggregations = response.aggregations
+    for name in [*TERM_FACETS, "budget"]:
+        agg = getattr(aggregations, name, None) if name in aggregations else None
+        counts[name] = {str(b.key): b.doc_count for b in agg.buckets} if agg is not None else {}
+    return SearchResult(
+        hits=hits, facets=build_facets(counts, filters), next_cursor=next_cursor, backend="elasticsearch"
+    )
 
 
 # --- indexing --------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from portal.search.base import SearchFilters, decode_cursor, encode_cursor
@@ -162,3 +164,82 @@ def test_cursor_round_trip() -> None:
     assert decode_cursor(encode_cursor(["a", 1, 2.5])) == ["a", 1, 2.5]
     assert decode_cursor("%%%") is None
     assert decode_cursor(encode_cursor({"a": 1})) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+def test_a_server_response_becomes_hits_facets_and_the_next_cursor() -> None:
+    """What the backend makes of a response as Elasticsearch 8 sends it (no server needed)."""
+    from elasticsearch.dsl.response import Response
+
+    from portal.search.es import result_from_response
+    from vendors.models import ServiceCategory
+
+    elderly = ServiceCategory.objects.get(code="YL")
+    source = {
+        "uid": "tender-5",
+        "kind": "tender",
+        "pk": 5,
+        "title": "长者饭堂养老服务",
+        "body": "为辖区长者提供助餐服务。",
+        "reference": "JMMZ-2026-0005",
+        "category": [str(elderly.pk)],
+        "category_name": "养老服务",
+        "department": "1",
+        "department_name": "江门市民政局",
+        "method": "public_tender",
+        "status": "tender:published",
+        "amount": 800000.0,
+        "year": 2026,
+        "published_at": "2026-03-02T01:00:00+00:00",
+        "url": "/procurement/tenders/5/",
+    }
+    raw = {
+        "took": 3,
+        "timed_out": False,
+        "hits": {
+            "max_score": None,
+            "hits": [
+                {
+                    "_index": "govbuy-tender-1",
+                    "_id": "tender-5",
+                    "_score": 2.5,
+                    "_source": source,
+                    "sort": [2.5, 1772413200000, "tender-5"],
+                },
+                {
+                    "_index": "govbuy-tender-1",
+                    "_id": "tender-4",
+                    "_score": 2.0,
+                    "_source": {**source, "uid": "tender-4", "pk": 4},
+                    "sort": [2.0, 1772413100000, "tender-4"],
+                },
+            ],
+        },
+        "aggregations": {
+            "kind": {"buckets": [{"key": "tender", "doc_count": 2}]},
+            "category": {"buckets": [{"key": str(elderly.pk), "doc_count": 2}]},
+            "department": {"buckets": [{"key": "1", "doc_count": 2}]},
+            "method": {"buckets": [{"key": "public_tender", "doc_count": 2}]},
+            "status": {"buckets": [{"key": "tender:published", "doc_count": 2}]},
+            "year": {"buckets": [{"key": 2026, "doc_count": 2}]},
+            "budget": {
+                "buckets": [
+                    {"key": "lt100k", "to": 100000.0, "doc_count": 0},
+                    {"key": "500k-1m", "from": 500000.0, "to": 1000000.0, "doc_count": 2},
+                ]
+            },
+        },
+    }
+    search = build_search("养老", SearchFilters(), page_size=1)
+    result = result_from_response(Response(search, raw), SearchFilters(), page_size=1)
+    assert [(h.kind, h.pk, h.title, h.url) for h in result.hits] == [
+        ("tender", 5, "长者饭堂养老服务", "/procurement/tenders/5/")
+    ]
+    assert result.hits[0].amount == Decimal("800000.0")
+    assert result.hits[0].category == "养老服务"
+    assert decode_cursor(result.next_cursor) == [2.5, 1772413200000, "tender-5"]
+    facets = {f.name: {b.key: (b.label, b.count) for b in f.buckets} for f in result.facets}
+    assert facets["category"] == {str(elderly.pk): ("养老服务", 2)}
+    assert facets["year"] == {"2026": ("2026", 2)}
+    assert facets["budget"] == {"500k-1m": ("50 万–100 万元", 2)}  # empty buckets are left out
+    assert facets["status"]["tender:published"][1] == 2
