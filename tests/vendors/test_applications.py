@@ -33,7 +33,7 @@ def doc(kind: str, content: bytes = b"%PDF-1.4 x") -> tuple[str, SimpleUploadedF
 
 def documents(*extra: str):
     kinds = ["registration_certificate", "annual_inspection", "financial_statements", *extra]
-    return [doc(k, k.encode()) for k in kinds]
+    return [doc(k, b"%PDF-1.4 " + k.encode()) for k in kinds]
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_submit_keeps_documents_with_their_hashes(application):
         "financial_statements",
         "rating_certificate",
     }
-    assert docs["annual_inspection"].sha256 == hashlib.sha256(b"annual_inspection").hexdigest()
+    assert docs["annual_inspection"].sha256 == hashlib.sha256(b"%PDF-1.4 annual_inspection").hexdigest()
     assert docs["annual_inspection"].file.name.startswith(f"private/vendors/applications/{application.pk}/")
     assert docs["annual_inspection"].original_name == "annual_inspection.pdf"
 

@@ -3,13 +3,12 @@ directory administrator against the checklist, approved into the next draft vers
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError
 from accounts.notifications import notify
+from accounts.uploads import check_upload
 from vendors.models import (
     CHECKLIST,
     REQUIRED_DOCUMENTS,
@@ -48,11 +48,6 @@ def _years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years) - timedelta(days=1)
     except ValueError:  # starts on 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def _display_name(name: str) -> str:
-    base = os.path.basename((name or "").replace("\\", "/")).strip().lstrip(".")
-    return "".join(ch for ch in base if ch.isprintable() and ch not in '/\\:*?"<>|')[:200] or "document"
 
 
 @transaction.atomic
@@ -103,18 +98,17 @@ def application_submit(
             raise DomainError(_("Unknown document kind."), field="documents")
         if upload.size and upload.size > limit:
             raise DomainError(_("A document is larger than the limit."), field="documents")
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
+        # Judged by content (a program renamed .pdf is refused), named safely, stored under a
+        # fixed name (accounts.uploads).
+        checked = check_upload(name=upload.name or "", stream=upload, max_bytes=limit, field="documents")
         document = ApplicationDocument(
             application=application,
             kind=kind,
-            original_name=_display_name(upload.name or ""),
-            size=upload.size or 0,
-            sha256=digest.hexdigest(),
+            original_name=checked.name,
+            size=checked.size,
+            sha256=checked.sha256,
         )
-        document.file.save("document", upload, save=False)
+        document.file.save("document", ContentFile(checked.content), save=False)
         document.save()
     audit_record(
         actor=by,

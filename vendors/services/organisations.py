@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_noop
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.notifications import notify
+from accounts.uploads import check_upload
 from vendors.models import Organisation, OrganisationMembership, OrganisationRelation, validate_credit_code
 from vendors.services.common import require
 
@@ -142,8 +144,11 @@ def organisation_claim(
         )
     membership = OrganisationMembership(user=by, organisation=organisation, message=message)
     if certificate is not None:
-        membership.certificate_name = (certificate.name or "certificate")[-200:]
-        membership.certificate.save("certificate", certificate, save=False)
+        checked = check_upload(
+            name=certificate.name or "certificate", stream=certificate, field="certificate"
+        )
+        membership.certificate_name = checked.name
+        membership.certificate.save("certificate", ContentFile(checked.content), save=False)
     membership.save()
     audit_record(
         actor=by,
