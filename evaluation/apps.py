@@ -33,6 +33,9 @@ class EvaluationConfig(AppConfig):
             _("Commission an evaluation"), "evaluation:commission", roles=[Role.PURCHASER], order=62
         )
         navigation.register(
+            _("Indicator systems"), "evaluation:template_list", roles=[Role.SUPERVISOR], order=64
+        )
+        navigation.register(
             _("Suspension proposals"), "evaluation:suspension_list", roles=[Role.DIRECTORY_ADMIN], order=63
         )
         documents.register()

@@ -8,7 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import EvaluatorOrganisation
-from evaluation.models import Aggregation, EvaluationKind, IndicatorTemplate
+from evaluation.indicator_tree import Node, weight_error_items
+from evaluation.models import Aggregation, EvaluationKind, IndicatorKind, IndicatorTemplate
+from evaluation.services.templates import IndicatorSpec
 
 SCALE_CHOICES = [
     (5, _("5 · Very satisfied")),
@@ -144,3 +146,90 @@ class SurveyForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    version = forms.IntegerField(label=_("Version"), min_value=1, initial=1)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    copy_from = forms.ModelChoiceField(
+        label=_("Start from a copy of"),
+        queryset=IndicatorTemplate.objects.order_by("name", "-version"),
+        required=False,
+        empty_label=_("(an empty tree)"),
+    )
+
+
+class IndicatorRowForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=20)
+    parent = forms.CharField(
+        label=_("Parent code"), max_length=20, required=False, help_text=_("Empty for a top-level indicator.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
+    weight = forms.DecimalField(label=_("Weight"), max_digits=5, decimal_places=2)
+    guidance = forms.CharField(
+        label=_("Scoring guidance"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    kind = forms.ChoiceField(
+        label=_("Scored on"), choices=IndicatorKind.choices, initial=IndicatorKind.EVIDENCE
+    )
+
+
+class BaseIndicatorFormSet(forms.BaseFormSet):
+    """Checks the weight rule on the rows being edited and puts each breach on the field to fix
+    (the service checks again; this is for the person at the form)."""
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            f.cleaned_data
+            for f in self.forms
+            if getattr(f, "cleaned_data", None)
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("code")
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if any(f.errors for f in self.forms):
+            return
+        forms_by_code = {
+            f.cleaned_data["code"]: f
+            for f in self.forms
+            if getattr(f, "cleaned_data", None)
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("code")
+        }
+        nodes = [
+            Node(r["code"], r.get("parent") or None, r["code"], r["name"], r["weight"]) for r in self.rows()
+        ]
+        problems = []
+        for key, field_name, message in weight_error_items(nodes):
+            form = forms_by_code.get(key) if key is not None else None
+            if form is not None:
+                form.add_error(field_name, message)
+            else:
+                problems.append(message)
+        if problems:
+            raise forms.ValidationError(problems)
+
+    def specs(self) -> list[IndicatorSpec]:
+        return [
+            IndicatorSpec(
+                code=r["code"],
+                name=r["name"],
+                weight=r["weight"],
+                parent=r.get("parent") or None,
+                name_en=r.get("name_en", ""),
+                guidance=r.get("guidance", ""),
+                kind=r.get("kind") or IndicatorKind.EVIDENCE,
+            )
+            for r in self.rows()
+        ]
+
+
+IndicatorFormSet = forms.formset_factory(
+    IndicatorRowForm, formset=BaseIndicatorFormSet, extra=3, can_delete=True, max_num=200
+)

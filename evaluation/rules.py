@@ -100,4 +100,6 @@ rules.add_perm("evaluation.review", is_purchaser_of)
 rules.add_perm("evaluation.appeal", is_supplier_of)
 rules.add_perm("evaluation.answer_appeal", is_evaluator_of & has_declared_no_conflict & is_lead_or_no_lead)
 rules.add_perm("evaluation.decide_suspension", is_directory_admin)
-rules.add_perm("evaluation.manage_templates", is_site_admin)
+# Indicator systems are set by the finance side (财政部门 sets budget-performance indicator frameworks,
+# 财预〔2020〕10号): supervisors, and the site administrator.
+rules.add_perm("evaluation.manage_templates", is_supervisor | is_site_admin)

@@ -17,6 +17,7 @@ from evaluation.models import (
     Evaluation,
     EvaluationIndicator,
     IndicatorKind,
+    IndicatorTemplate,
     PerformanceRecord,
     Score,
     SurveyResponse,
@@ -214,6 +215,14 @@ def performance_records_for(organisation_id: int) -> QuerySet[PerformanceRecord]
     return PerformanceRecord.objects.filter(organisation_id=organisation_id).select_related(
         "evaluation", "evaluation__department", "evaluation__category"
     )
+
+
+def indicator_templates() -> QuerySet[IndicatorTemplate]:
+    """Every indicator system with its number of indicators and of evaluations that copied it."""
+    return IndicatorTemplate.objects.annotate(
+        indicator_count=Count("indicators", distinct=True),
+        evaluation_count=Count("evaluations", distinct=True),
+    ).order_by("-active", "name", "-version")
 
 
 PROFILE_LIMIT = 50

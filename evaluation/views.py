@@ -3,7 +3,7 @@ errors to messages and render; the rules decide who may see and do what."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
@@ -31,6 +31,7 @@ from evaluation.models import (
     EvaluationStatus,
     Evidence,
     IndicatorKind,
+    IndicatorTemplate,
     SuspensionProposal,
 )
 from evaluation.services.surveys import survey_token_lookup, tokens_for_sheet
@@ -420,6 +421,104 @@ def suspension_list(request: AuthenticatedRequest) -> HttpResponse:
         "evaluation/suspensionproposal_list.html",
         {"proposals": selectors.open_suspension_proposals()[:200], "form": forms.SuspensionDecisionForm()},
     )
+
+
+# --- indicator systems (supervisors and the site administrator) ---------------------------------------------------
+def _may_manage_templates(request: AuthenticatedRequest) -> None:
+    if not request.user.has_perm("evaluation.manage_templates"):
+        raise PermissionDenied
+
+
+@login_required
+def template_list(request: AuthenticatedRequest) -> HttpResponse:
+    _may_manage_templates(request)
+    return render(
+        request,
+        "evaluation/indicatortemplate_list.html",
+        {"templates": selectors.indicator_templates()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_create(request: AuthenticatedRequest) -> HttpResponse:
+    _may_manage_templates(request)
+    form = forms.TemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = services.template_draft(
+                name=form.cleaned_data["name"],
+                version=form.cleaned_data["version"],
+                description=form.cleaned_data["description"],
+                copy_from=form.cleaned_data["copy_from"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("The indicator system is created; edit its tree, then publish it."))
+            return redirect("evaluation:template_edit", pk=template.pk)
+    return render(request, "evaluation/indicatortemplate_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The tree: indicators with weights, guidance and whether a leaf comes from the survey."""
+    _may_manage_templates(request)
+    template = get_object_or_404(IndicatorTemplate, pk=pk)
+    initial = [
+        {
+            "code": s.code,
+            "parent": s.parent or "",
+            "name": s.name,
+            "name_en": s.name_en,
+            "weight": s.weight,
+            "guidance": s.guidance,
+            "kind": s.kind,
+        }
+        for s in services.tree_specs(template)
+    ]
+    formset = forms.IndicatorFormSet(request.POST or None, initial=initial or None, prefix="ind")
+    if request.method == "POST":
+        if formset.is_valid():
+            try:
+                services.template_tree_save(
+                    template=template,
+                    indicators=cast(forms.BaseIndicatorFormSet, formset).specs(),
+                    by=request.user,
+                )
+            except (DomainError, ValidationError) as exc:
+                _error(request, exc)
+            else:
+                messages.success(request, _("The indicator tree is saved."))
+                return redirect("evaluation:template_edit", pk=template.pk)
+        else:
+            messages.error(request, _("The tree is not saved: see the errors below."))
+    return render(
+        request,
+        "evaluation/indicatortemplate_edit.html",
+        {"template": template, "formset": formset},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def template_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Publish (make available for new evaluations) or retire an indicator system."""
+    _may_manage_templates(request)
+    template = get_object_or_404(IndicatorTemplate, pk=pk)
+    try:
+        if request.POST.get("action") == "retire":
+            services.template_retire(template=template, by=request.user)
+            messages.success(request, _("The indicator system is retired: new evaluations cannot choose it."))
+        else:
+            services.template_activate(template=template, by=request.user)
+            messages.success(request, _("The indicator system is published for new evaluations."))
+    except (DomainError, ValidationError) as exc:
+        _error(request, exc)
+    return redirect("evaluation:template_list")
 
 
 # --- public -------------------------------------------------------------------------------------------------------

@@ -17,7 +17,15 @@ from evaluation.services.evaluations import (
     score_record,
 )
 from evaluation.services.surveys import survey_answer, survey_tokens_generate
-from evaluation.services.templates import IndicatorSpec, template_activate, template_create
+from evaluation.services.templates import (
+    IndicatorSpec,
+    template_activate,
+    template_create,
+    template_draft,
+    template_retire,
+    template_tree_save,
+    tree_specs,
+)
 
 __all__ = [
     "IndicatorSpec",
@@ -41,4 +49,8 @@ __all__ = [
     "suspension_reject",
     "template_activate",
     "template_create",
+    "template_draft",
+    "template_retire",
+    "template_tree_save",
+    "tree_specs",
 ]

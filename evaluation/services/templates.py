@@ -90,6 +90,111 @@ def template_activate(*, template: IndicatorTemplate, by: Any) -> IndicatorTempl
     return template
 
 
+@transaction.atomic
+def template_draft(
+    *, name: str, by: Any, version: int = 1, description: str = "", copy_from: IndicatorTemplate | None = None
+) -> IndicatorTemplate:
+    """Start an indicator system, inactive, empty or as a copy of another's tree (the usual way to
+    make a new version of the standard system)."""
+    require(by, "evaluation.manage_templates")
+    if not name.strip():
+        raise DomainError(_("Give the indicator system a name."), field="name")
+    if IndicatorTemplate.objects.filter(name=name.strip(), version=version).exists():
+        raise DomainError(_("This name and version exist already."), field="version")
+    template = IndicatorTemplate.objects.create(
+        name=name.strip(), version=version, description=description, active=False
+    )
+    if copy_from is not None:
+        _write_tree(template, tree_specs(copy_from))
+    audit_record(
+        actor=by,
+        action="indicator_template.create",
+        obj=template,
+        summary={"copy_from": copy_from.pk if copy_from else None},
+    )
+    return template
+
+
+def tree_specs(template: IndicatorTemplate) -> list[IndicatorSpec]:
+    """The template's tree as specs, parents before children."""
+    rows = list(template.indicators.select_related("parent").order_by("sort_order", "code"))
+    return [
+        IndicatorSpec(
+            code=r.code,
+            name=r.name,
+            weight=r.weight,
+            parent=r.parent.code if r.parent else None,
+            name_en=r.name_en,
+            guidance=r.guidance,
+            kind=r.kind,
+        )
+        for r in rows
+    ]
+
+
+def _write_tree(template: IndicatorTemplate, specs: Sequence[IndicatorSpec]) -> None:
+    template.indicators.all().delete()
+    created: dict[str, Indicator] = {}
+    pending = list(enumerate(specs))
+    while pending:  # parents first, whatever order the rows came in
+        later = []
+        for order, spec in pending:
+            if spec.parent and spec.parent not in created:
+                later.append((order, spec))
+                continue
+            created[spec.code] = Indicator.objects.create(
+                template=template,
+                parent=created[spec.parent] if spec.parent else None,
+                code=spec.code,
+                name=spec.name,
+                name_en=spec.name_en,
+                weight=Decimal(spec.weight),
+                guidance=spec.guidance,
+                kind=spec.kind,
+                sort_order=order,
+            )
+        if len(later) == len(pending):
+            raise DomainError(_("The indicator system's tree has a cycle."))
+        pending = later
+
+
+@transaction.atomic
+def template_tree_save(
+    *, template: IndicatorTemplate, indicators: Sequence[IndicatorSpec], by: Any
+) -> IndicatorTemplate:
+    """Replace the template's tree. The weights must hold (each level sums to its parent, the top
+    to 100); a leaf fed by the survey takes no sub-indicators. Evaluations already commissioned keep
+    their own copy, so this never changes them."""
+    require(by, "evaluation.manage_templates")
+    template = IndicatorTemplate.objects.select_for_update().get(pk=template.pk)
+    _check(indicators)
+    parents = {s.parent for s in indicators if s.parent}
+    for spec in indicators:
+        if spec.code in parents and spec.kind == IndicatorKind.SURVEY:
+            raise DomainError(
+                _("%(code)s has sub-indicators: only a leaf comes from the survey.") % {"code": spec.code},
+                field="kind",
+            )
+    _write_tree(template, indicators)
+    audit_record(
+        actor=by,
+        action="indicator_template.tree_save",
+        obj=template,
+        summary={"indicators": [[s.code, s.parent, str(s.weight), s.kind] for s in indicators]},
+    )
+    return template
+
+
+@transaction.atomic
+def template_retire(*, template: IndicatorTemplate, by: Any) -> IndicatorTemplate:
+    """Retire an indicator system: no new evaluation may choose it; running ones keep their copy."""
+    require(by, "evaluation.manage_templates")
+    IndicatorTemplate.objects.filter(pk=template.pk).update(active=False)
+    template.active = False
+    audit_record(actor=by, action="indicator_template.retire", obj=template)
+    return template
+
+
 def copy_tree(*, template: IndicatorTemplate, evaluation: Evaluation) -> int:
     """Copy the template's tree into the evaluation (parents first). Later edits of the template
     never reach the copy: the evaluation is judged on the indicators it was commissioned with."""
