@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import Role
+from evaluation.models import Evaluation
 from procurement.models import (
     Award,
     Bid,
@@ -23,7 +24,8 @@ from procurement.models import (
     Tender,
     TenderStatus,
 )
-from tests.factories import DepartmentFactory, OrganisationFactory, UserFactory
+from tests.evaluation.factories import standard_template
+from tests.factories import DepartmentFactory, EvaluatorOrganisationFactory, OrganisationFactory, UserFactory
 from vendors.models import DirectoryEntry, DirectoryVersion, ServiceCategory
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -34,6 +36,7 @@ SECRET_PRICE = "777777.77"
 UNANNOUNCED_PRICE = "654321.00"
 DRAFT_TITLE = "草稿项目不得公开"
 DRAFT_ORGANISATION = "草稿目录机构"
+UNPUBLISHED_REPORT = "尚未公布的评价报告内容"
 
 
 def category(code: str, name: str) -> ServiceCategory:
@@ -54,6 +57,7 @@ class Record:
     contract: Contract
     winner: Any
     entry: DirectoryEntry
+    evaluation: Evaluation  # final evaluation of ``contract``, published 2026
 
 
 _n = iter(range(1, 10_000))
@@ -233,6 +237,35 @@ def build() -> Record:
         valid_to=date(2030, 12, 31),
     )
     draft_entry.categories.set([elderly])
+
+    # Performance evaluation: a published (final) result, and one still being scored.
+    evaluator_organisation = EvaluatorOrganisationFactory(name="广东省第三方评估研究院")
+    common = {
+        "contract": contract,
+        "organisation": winner,
+        "department": city,
+        "category": elderly,
+        "evaluator_organisation": evaluator_organisation,
+        "template": standard_template(),
+        "commissioned_by": purchaser,
+    }
+    evaluation = Evaluation.objects.create(
+        title="江门市居家养老上门服务",
+        kind="final",
+        status="final",
+        score=D("92.50"),
+        grade="excellent",
+        report="服务对象满意度高，项目整体执行良好。",
+        published_at=datetime(2026, 11, 20, 9, 0, tzinfo=CHINA),
+        **common,
+    )
+    Evaluation.objects.create(
+        title="江门市居家养老上门服务",
+        kind="mid_term",
+        status="in_progress",
+        report=UNPUBLISHED_REPORT,
+        **common,
+    )
     return Record(
         elderly,
         disability,
@@ -246,4 +279,5 @@ def build() -> Record:
         contract,
         winner,
         entry,
+        evaluation,
     )

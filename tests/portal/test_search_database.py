@@ -18,6 +18,7 @@ from tests.portal.search_data import (
     SECRET_BIDDER,
     SECRET_PRICE,
     UNANNOUNCED_PRICE,
+    UNPUBLISHED_REPORT,
     Record,
     build,
 )
@@ -64,6 +65,7 @@ def test_chinese_word_finds_public_items_of_every_kind(record: Record) -> None:
         ("award", record.award.pk),
         ("contract", record.contract.pk),
         ("organisation", record.entry.pk),
+        ("evaluation", record.evaluation.pk),
     }
     assert result.backend == "database"
     award = next(h for h in result.hits if h.kind == "award")
@@ -79,12 +81,15 @@ def test_newest_first_and_cursor_pages_neither_overlap_nor_skip(record: Record) 
     assert dates == sorted(dates, reverse=True)
     paged = everything()
     assert [(h.kind, h.pk) for h in paged] == [(h.kind, h.pk) for h in single.hits]
-    assert len(paged) == 7  # 4 tenders, 1 award, 1 contract, 1 organisation
+    assert len(paged) == 8  # 4 tenders, 1 award, 1 contract, 1 organisation, 1 evaluation
+    assert paged[0].kind == "evaluation"  # the newest
+    assert paged[0].url == f"/evaluations/results/{record.evaluation.pk}/"
 
 
 def test_drafts_and_sealed_content_never_appear(record: Record) -> None:
     for query in (
         "",
+        UNPUBLISHED_REPORT,
         DRAFT_TITLE,
         SECRET_BIDDER,
         SECRET_PRICE,
@@ -100,6 +105,7 @@ def test_drafts_and_sealed_content_never_appear(record: Record) -> None:
         assert UNANNOUNCED_PRICE not in text
         assert DRAFT_ORGANISATION not in text
         assert "未公告中标机构" not in text
+        assert UNPUBLISHED_REPORT not in text
         assert ("tender", record.draft.pk) not in {(h.kind, h.pk) for h in hits}
     assert everything(SECRET_BIDDER) == []
     assert everything(DRAFT_TITLE) == []
@@ -108,13 +114,19 @@ def test_drafts_and_sealed_content_never_appear(record: Record) -> None:
 def test_facet_counts(record: Record) -> None:
     result = search("", SearchFilters())
     e, d = str(record.elderly.pk), str(record.disability.pk)
-    assert facet(result, "kind") == {"tender": 4, "award": 1, "contract": 1, "organisation": 1}
+    assert facet(result, "kind") == {
+        "tender": 4,
+        "award": 1,
+        "contract": 1,
+        "organisation": 1,
+        "evaluation": 1,
+    }
     # the organisation counts in both of its categories
-    assert facet(result, "category") == {e: 6, d: 2}
-    assert facet(result, "department") == {str(record.city.pk): 4, str(record.district.pk): 2}
+    assert facet(result, "category") == {e: 7, d: 2}
+    assert facet(result, "department") == {str(record.city.pk): 5, str(record.district.pk): 2}
     assert facet(result, "method") == {"public_tender": 5, "competitive_consultation": 1}
     assert facet(result, "budget") == {"500k-1m": 5, "1m-5m": 1}
-    assert facet(result, "year") == {"2026": 6, "2025": 1}
+    assert facet(result, "year") == {"2026": 7, "2025": 1}
     assert facet(result, "status") == {
         "tender:published": 2,
         "tender:contracted": 1,
@@ -122,6 +134,7 @@ def test_facet_counts(record: Record) -> None:
         "award:contracted": 1,
         "contract:published": 1,
         "organisation:in_force": 1,
+        "evaluation:final": 1,
     }
     labels = {b.key: b.label for f in result.facets if f.name == "category" for b in f.buckets}
     assert labels == {e: "养老服务", d: "助残服务"}
@@ -204,8 +217,8 @@ def test_postgres_search_and_facets(record: Record) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://...)")
     result = search("养老", SearchFilters())
-    assert len(result.hits) == 6
-    assert facet(result, "year") == {"2026": 6}
+    assert len(result.hits) == 7
+    assert facet(result, "year") == {"2026": 7}
     assert facet(result, "budget") == {"500k-1m": 5}
     assert text_of(everything(SECRET_BIDDER)) == ""
     assert [h.pk for h in everything("", SearchFilters(year=2025))] == [record.tender_2025.pk]

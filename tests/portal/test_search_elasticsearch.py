@@ -57,9 +57,10 @@ def test_rebuild_then_search_a_chinese_word_with_facets(indexed: tuple[Record, s
     assert ("tender", record.tender_2025.pk) not in found
     facets = {f.name: {b.key: b.count for b in f.buckets} for f in result.facets}
     assert facets["kind"]["tender"] == 3
-    assert facets["year"] == {"2026": 6}
+    assert facets["year"] == {"2026": 7}
     assert facets["budget"]["500k-1m"] == 5
-    assert facets["category"][str(record.elderly.pk)] == 6
+    assert facets["category"][str(record.elderly.pk)] == 7
+    assert ("evaluation", record.evaluation.pk) in found
 
     only_2025 = search("", SearchFilters(year=2025))
     assert [(h.kind, h.pk) for h in only_2025.hits] == [("tender", record.tender_2025.pk)]
@@ -77,4 +78,4 @@ def test_pages_by_search_after(indexed: tuple[Record, str]) -> None:
         cursor = result.next_cursor
         if not cursor:
             break
-    assert len(seen) == len(set(seen)) == 7
+    assert len(seen) == len(set(seen)) == 8

@@ -14,7 +14,13 @@ from portal.search import es
 from portal.tasks import index_task
 from procurement.models import TenderStatus
 from procurement.services.tenders import tender_cancel
-from tests.portal.search_data import SECRET_BIDDER, SECRET_PRICE, UNANNOUNCED_PRICE, build
+from tests.portal.search_data import (
+    SECRET_BIDDER,
+    SECRET_PRICE,
+    UNANNOUNCED_PRICE,
+    UNPUBLISHED_REPORT,
+    build,
+)
 from tests.procurement.factories import department_purchaser, make_draft, make_published
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +114,8 @@ def test_no_action_carries_sealed_bid_content(sent: list[dict[str, Any]]) -> Non
     assert SECRET_PRICE not in text
     assert "777777.77" not in text
     assert UNANNOUNCED_PRICE not in text
+    assert UNPUBLISHED_REPORT not in text
+    assert "服务对象满意度高" in text  # the published evaluation's report is public
     assert "654321" not in text
     assert {"_op_type": "delete", "_index": "govbuy-award", "_id": f"award-{unannounced.pk}"} in actions
 

@@ -61,3 +61,9 @@ def test_navigation_entry_for_everyone() -> None:
 
     items = navigation.items_for(AnonymousUser())
     assert any(item["url"] == reverse("portal:search") for item in items)
+
+
+def test_page_query_budget(client: Client, record: Record, django_assert_max_num_queries: Any) -> None:
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("portal:search"), {"q": "服务", "category": record.elderly.pk})
+    assert response.status_code == 200
