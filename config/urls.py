@@ -7,6 +7,7 @@ from config import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("api/v1/ocds/", include("portal.ocds.urls")),  # before any other api/ include
     path("api/", include("config.api_urls")),  # REST API v1, schema, docs (after ocds)
     path("healthz", views.healthz, name="healthz"),
     path("dashboard/", account_views.dashboard, name="dashboard"),
