@@ -3,6 +3,8 @@
 * 评标中 under evaluation: committee drawn, every member declared, some scores in;
 * 公示期 awarded and announced, in the challenge period;
 * 质疑中 challenged: announced, a losing bidder's challenge pending (signing suspended);
+* 投诉 a dismissed challenge followed by a complaint to the finance department (decision pending);
+* 重新评审 a challenge upheld with re-evaluation: award rescinded, the committee reconvened;
 * 履约中 contracted: signed by both sides and published, first milestone accepted and paid, the
   second milestone's progress report awaiting review, the final instalment held for the evaluation.
 
@@ -23,6 +25,7 @@ from procurement.models import (
     Award,
     Bid,
     Challenge,
+    ChallengeStatus,
     Committee,
     Contract,
     ExpertSpeciality,
@@ -32,7 +35,7 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.services.awards import award_announce, award_confirm, live_award
-from procurement.services.challenges import challenge_file
+from procurement.services.challenges import challenge_file, challenge_reply, complaint_record
 from procurement.services.committee import committee_form, current_committee, member_declare
 from procurement.services.contracts import (
     MilestoneSpec,
@@ -190,6 +193,16 @@ def _announced(ctx: DemoContext, key: str, title: str, seed: int) -> Award | Non
     return award_announce(award=award, by=purchaser)
 
 
+def _loser_challenges(award: Award, grounds: str) -> Challenge | None:
+    """The second-ranked bidder's staff challenge the announced award."""
+    loser = next(r for r in award.report.ranking if r["bid"] != award.bid_id)
+    bid = Bid.objects.select_related("organisation").get(pk=loser["bid"])
+    staff = bid.organisation.memberships.filter(status="approved").first()
+    if staff is None:
+        return None
+    return challenge_file(award=award, organisation=bid.organisation, by=staff.user, grounds=grounds)
+
+
 def seed_contracts(ctx: DemoContext) -> None:
     category = ServiceCategory.objects.get(code="YL")
     _expert_pool(ctx, category)
@@ -216,6 +229,39 @@ def seed_contracts(ctx: DemoContext) -> None:
                 by=staff.user,
                 grounds="中标人的服务团队中持证社工人数与投标文件不符，请求复核评分。",
             )
+
+    # 投诉: a challenge dismissed; the challenger's complaint to the finance department recorded,
+    # its decision pending (the challenge and complaint pages show both).
+    award = _announced(ctx, "complaint", "鹤山市残疾人居家托养服务项目", seed=20261105)
+    if award is not None and not Challenge.objects.filter(award=award).exists():
+        challenge = _loser_challenges(award, "评分细则中“服务方案”一项的评分理由与投标文件内容不符。")
+        if challenge is not None:
+            challenge_reply(
+                challenge=challenge,
+                by=purchaser,
+                outcome=ChallengeStatus.DISMISSED,
+                reply="经核查，评标委员会依评分细则评分，评分理由完整，质疑事项不成立。",
+            )
+            complaint_record(
+                challenge=challenge,
+                by=challenge.filed_by,
+                authority="江门市财政局",
+                grounds="对质疑答复不满意，请求财政部门复核评分。",
+            )
+
+    # 重新评审: a challenge upheld with re-evaluation: the award rescinded, the committee reconvened
+    # (its members are invited to declare again and score anew).
+    if not Challenge.objects.filter(status=ChallengeStatus.UPHELD_REEVALUATION).exists():
+        award = _announced(ctx, "reevaluation", "台山市农村留守儿童关爱服务项目", seed=20261106)
+        if award is not None and not Challenge.objects.filter(award=award).exists():
+            challenge = _loser_challenges(award, "评标委员会未按招标文件规定的评分标准评定价格分。")
+            if challenge is not None:
+                challenge_reply(
+                    challenge=challenge,
+                    by=purchaser,
+                    outcome=ChallengeStatus.UPHELD_REEVALUATION,
+                    reply="质疑成立：价格分计算有误，原评标委员会重新评审。",
+                )
 
     # 履约中: contracted, published, first milestone paid, second awaiting review.
     award = _announced(ctx, "contracted", "江门市居家养老服务信息平台运营项目", seed=20261104)

@@ -202,3 +202,68 @@ def test_a_signed_contract_stays_and_the_tender_can_no_longer_be_cancelled() -> 
         tender_cancel(tender=ev.tender, by=ev.purchaser, reason="取消")
     assert Award.objects.get(pk=award.pk).status == AwardStatus.CONTRACTED
     assert Contract.objects.get(pk=draft.pk).status == ContractStatus.SIGNED
+
+
+def test_reevaluation_through_the_pages(settings) -> None:  # type: ignore[no-untyped-def]
+    """The same flow through the forms: the purchaser upholds the challenge on the evaluation page,
+    the reconvened members declare and score on their seat pages, the leader submits the second
+    report, the purchaser confirms and announces the new award."""
+    from django.urls import reverse
+
+    from procurement.models import Challenge, CommitteeMember
+    from tests.i18n import in_english
+
+    def client_for(user):  # type: ignore[no-untyped-def]
+        c = in_english()
+        c.force_login(user)
+        return c
+
+    settings.GOVBUY_MFA_REQUIRED_ROLES = []  # experts' second factor is tested in accounts
+    ev, award = announced()
+    challenge = _challenge(ev, award)
+    manage = reverse("procurement:evaluation_manage", args=[ev.tender.pk])
+    purchaser = client_for(ev.purchaser)
+    response = purchaser.post(
+        manage,
+        {"action": "reply", "challenge": challenge.pk, "outcome": "upheld_reevaluation", "reply": "重新评审"},
+    )
+    assert response.status_code == 302
+    assert Challenge.objects.get(pk=challenge.pk).status == "upheld_reevaluation"
+    second_round = Committee.objects.get(tender=ev.tender, round=2)
+    criteria = list(ev.tender.criteria.order_by("order"))
+    first_winner = award.bid_id
+    seats = list(CommitteeMember.objects.filter(committee=second_round).select_related("user"))
+    for seat in seats:
+        client = client_for(seat.user)
+        url = reverse("procurement:seat_detail", args=[seat.pk])
+        client.post(url, {"action": "declare", "has_conflict": "no", "statement": "无利害关系"})
+    for seat in seats:
+        client = client_for(seat.user)
+        url = reverse("procurement:seat_detail", args=[seat.pk])
+        data = {"action": "submit"}
+        for bid in ev.bids:
+            low = bid.pk == first_winner
+            for c, p in zip(criteria, ("10", "10") if low else ("35", "25"), strict=True):
+                data[f"p_{bid.pk}_{c.pk}"] = p
+                data[f"c_{bid.pk}_{c.pk}"] = "复评意见"
+        client.post(url, data)
+    leader = next(s for s in seats if s.is_leader)
+    client_for(leader.user).post(
+        reverse("procurement:seat_detail", args=[leader.pk]), {"action": "report", "summary": "复评完成"}
+    )
+    report2 = EvaluationReport.objects.get(committee=second_round)
+    assert Tender.objects.get(pk=ev.tender.pk).status == TenderStatus.EVALUATED
+    new_first = report2.ranking[0]["bid"]
+    assert new_first != first_winner
+    page = purchaser.get(manage).content.decode()
+    assert "复评完成" in page
+    purchaser.post(manage, {"action": "confirm", "bid": new_first})
+    new_award = Award.objects.get(status=AwardStatus.CONFIRMED)
+    assert new_award.report_id == report2.pk
+    purchaser.post(manage, {"action": "announce", "award": new_award.pk})
+    new_award.refresh_from_db()
+    assert new_award.status == AwardStatus.ANNOUNCED
+    public = in_english().get(reverse("procurement:award_announcement", args=[new_award.pk])).content.decode()
+    assert Bid.objects.get(pk=new_first).organisation.name in public
+    old = in_english().get(reverse("procurement:award_announcement", args=[award.pk])).content.decode()
+    assert "This award was rescinded" in old
