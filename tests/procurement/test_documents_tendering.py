@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -34,6 +35,7 @@ from tests.procurement.documents_flow import (
 )
 
 pytestmark = pytest.mark.django_db
+CHINA = ZoneInfo("Asia/Shanghai")
 
 TENDER_KINDS = [
     "procurement.tender_announcement",
@@ -82,7 +84,7 @@ def test_tender_announcement(flow: Flow, django_capture_on_commit_callbacks: Any
     assert "项目团队" in text
     assert "具有三年以上助餐服务经验" in text  # a project-specific condition
     assert flow.tender.bid_deadline is not None
-    local_deadline = flow.tender.bid_deadline.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    local_deadline = flow.tender.bid_deadline.astimezone(CHINA)
     assert local_deadline.strftime("%Y-%m-%d %H:%M") in text  # dates in Asia/Shanghai
     assert "0750-3500000" in text
 
@@ -120,7 +122,7 @@ def test_bid_receipt(flow: Flow, django_capture_on_commit_callbacks: Any) -> Non
     assert receipt.bid_hash in flat_text
     assert all(d["sha256"] in flat_text for d in receipt.documents)
     assert all(d["name"] in text for d in receipt.documents)
-    received = receipt.issued_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    received = receipt.issued_at.astimezone(CHINA)
     assert received.strftime("%Y-%m-%d %H:%M:%S") in text  # server time, to the second
     for form in ["480000", "480,000"]:
         assert form not in text  # the price stays sealed, even on the bidder's own receipt
