@@ -13,3 +13,4 @@ class PortalConfig(AppConfig):
 
         signals.connect()
         navigation.register(_("Search"), "portal:search", order=22)
+        navigation.register(_("Statistics"), "portal:statistics", order=23)

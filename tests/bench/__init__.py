@@ -15,7 +15,12 @@ Scenario = Callable[[], dict[str, float | int]]
 SCENARIOS: dict[str, Scenario] = {}
 
 # Later issues add their modules here (e.g. "tests.bench.bidding").
-SCENARIO_MODULES = ["tests.bench.directory", "tests.bench.bid_rush", "tests.bench.pdf"]
+SCENARIO_MODULES = [
+    "tests.bench.directory",
+    "tests.bench.bid_rush",
+    "tests.bench.pdf",
+    "tests.bench.export",
+]
 
 
 def scenario(name: str) -> Callable[[Scenario], Scenario]:

@@ -1,0 +1,351 @@
+"""Exports of the public lists as CSV and Excel (openpyxl), streamed.
+
+Each dataset is a queryset of what is public (the same rows as the public list, in the same order)
+and a function from a row to cells; headers are Chinese (the export is an official open-data file
+whoever downloads it). Rows are read with ``iterator(chunk_size=...)`` and written as they come:
+CSV goes straight into a ``StreamingHttpResponse``; the workbook is written by openpyxl's
+``write_only`` mode to a temporary file (rows are not kept in memory) and that file is streamed.
+
+A text cell starting with ``= + - @`` (or a tab or carriage return) is prefixed with ``'`` so a
+spreadsheet never runs it as a formula (CSV/formula injection). Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+CHINA = ZoneInfo("Asia/Shanghai")
+CHUNK = 2000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+Cell = str | int | Decimal | float | None
+
+
+def safe_cell(value: Any) -> Cell:
+    """A cell value that no spreadsheet evaluates: text starting like a formula gets a ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | Decimal | float):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str  # the file's name and the sheet's title, Chinese
+    headers: list[str]
+    queryset: Callable[[Any], QuerySet[Any]]  # request.GET -> the rows, in list order
+    row: Callable[[Any], list[Any]]
+    prefetch: tuple[str, ...] = ()
+
+    def rows(self, params: Any = None) -> Iterator[list[Cell]]:
+        qs = self.queryset(params or {})
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
+        for obj in qs.iterator(chunk_size=CHUNK):
+            yield [safe_cell(v) for v in self.row(obj)]
+
+
+DATASETS: dict[str, Dataset] = {}
+
+
+def register(dataset: Dataset) -> Dataset:
+    DATASETS[dataset.name] = dataset
+    return dataset
+
+
+# --- the public lists ----------------------------------------------------------------------------------
+
+
+def _tenders(params: Any) -> QuerySet[Any]:
+    """The public tender list with the list's own filters (same form, same selector)."""
+    from procurement.forms.tenders import TenderFilterForm
+    from procurement.selectors.tenders import TenderFilters, tender_public_queryset
+
+    filters = TenderFilters()
+    form = TenderFilterForm(params or None)
+    if form.is_bound and form.is_valid():
+        cd = form.cleaned_data
+        tz = timezone.get_current_timezone()
+        filters = TenderFilters(
+            category=cd["category"].pk if cd.get("category") else None,
+            department=cd["department"].pk if cd.get("department") else None,
+            method=cd.get("method") or "",
+            status=cd.get("status") or "",
+            deadline_from=dt.datetime.combine(cd["deadline_from"], dt.time.min, tz)
+            if cd.get("deadline_from")
+            else None,
+            deadline_to=dt.datetime.combine(cd["deadline_to"], dt.time.max, tz)
+            if cd.get("deadline_to")
+            else None,
+            q=(cd.get("q") or "").strip(),
+        )
+    return tender_public_queryset(filters)
+
+
+register(
+    Dataset(
+        name="tenders",
+        title="招标公告",
+        headers=[
+            "项目编号",
+            "项目名称",
+            "采购单位",
+            "服务类别",
+            "采购方式",
+            "采购预算（元）",
+            "状态",
+            "发布时间",
+            "投标截止时间",
+        ],
+        queryset=_tenders,
+        row=lambda t: [
+            t.reference,
+            t.title,
+            t.department.name,
+            t.category.name if t.category_id else "",
+            t.get_method_display(),
+            t.budget,
+            t.get_status_display(),
+            t.published_at,
+            t.bid_deadline,
+        ],
+    )
+)
+
+
+def _awards(params: Any) -> QuerySet[Any]:
+    from procurement.models import Award, AwardStatus
+
+    return (
+        Award.objects.filter(
+            announced_at__isnull=False,
+            status__in=[AwardStatus.ANNOUNCED, AwardStatus.CONTRACTED, AwardStatus.RESCINDED],
+        )
+        .select_related("tender__department", "tender__category", "bid__organisation")
+        .order_by("-announced_at", "-id")
+    )
+
+
+register(
+    Dataset(
+        name="awards",
+        title="中标公告",
+        headers=[
+            "项目编号",
+            "项目名称",
+            "采购单位",
+            "服务类别",
+            "中标人",
+            "统一社会信用代码",
+            "中标金额（元）",
+            "综合得分",
+            "公告时间",
+            "状态",
+        ],
+        queryset=_awards,
+        row=lambda a: [
+            a.tender.reference,
+            a.tender.title,
+            a.tender.department.name,
+            a.tender.category.name if a.tender.category_id else "",
+            a.bid.organisation.name,
+            a.bid.organisation.credit_code,
+            a.price,
+            a.total_score,
+            a.announced_at,
+            a.get_status_display(),
+        ],
+    )
+)
+
+
+def _contracts(params: Any) -> QuerySet[Any]:
+    from procurement.models import Contract
+
+    return (
+        Contract.objects.filter(published_at__isnull=False)
+        .select_related("tender__department", "tender__category", "organisation")
+        .order_by("-published_at", "-id")
+    )
+
+
+register(
+    Dataset(
+        name="contracts",
+        title="合同公告",
+        headers=[
+            "合同编号",
+            "项目编号",
+            "项目名称",
+            "采购单位",
+            "承接主体",
+            "统一社会信用代码",
+            "合同金额（元）",
+            "开始日期",
+            "结束日期",
+            "签订时间",
+            "公告时间",
+            "状态",
+        ],
+        queryset=_contracts,
+        row=lambda c: [
+            c.number,
+            c.tender.reference,
+            c.tender.title,
+            c.tender.department.name,
+            c.organisation.name,
+            c.organisation.credit_code,
+            c.value,
+            c.term_start,
+            c.term_end,
+            c.signed_at,
+            c.published_at,
+            c.get_status_display(),
+        ],
+    )
+)
+
+
+def _directory(params: Any) -> QuerySet[Any]:
+    from vendors.models import DirectoryEntry
+    from vendors.selectors import current_version
+
+    version = current_version()
+    if version is None:
+        return DirectoryEntry.objects.none()
+    return (
+        DirectoryEntry.objects.filter(version=version)
+        .select_related("version")
+        .order_by("organisation_name", "id")
+    )
+
+
+register(
+    Dataset(
+        name="directory",
+        title="具备承接政府职能转移和购买服务资质的社会组织目录",
+        headers=[
+            "目录版本",
+            "社会组织名称",
+            "登记管理机关",
+            "服务类别",
+            "评估等级",
+            "有效期起",
+            "有效期止",
+            "状态",
+        ],
+        queryset=_directory,
+        row=lambda e: [
+            e.version.number,
+            e.organisation_name,
+            e.registering_authority,
+            "、".join(sorted(c.name for c in e.categories.all())),
+            e.get_rating_display(),
+            e.valid_from,
+            e.valid_to,
+            e.get_status_display(),
+        ],
+        prefetch=("categories",),
+    )
+)
+
+
+def _evaluations(params: Any) -> QuerySet[Any]:
+    from evaluation.selectors import public_evaluations
+
+    return public_evaluations().select_related("organisation", "department", "category")
+
+
+register(
+    Dataset(
+        name="evaluations",
+        title="绩效评价结果",
+        headers=["项目", "承接主体", "采购单位", "服务类别", "得分", "等级", "发布时间"],
+        queryset=_evaluations,
+        row=lambda e: [
+            e.title,
+            e.organisation.name,
+            e.department.name,
+            e.category.name if e.category_id else "",
+            e.score,
+            e.get_grade_display(),
+            e.published_at,
+        ],
+    )
+)
+
+
+# --- writers -------------------------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_chunks(headers: list[str], rows: Iterable[list[Cell]], *, batch: int = 500) -> Iterator[bytes]:
+    """UTF-8 with a BOM (so Excel reads the Chinese), CRLF lines; ``batch`` rows per chunk."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff".encode() + writer.writerow(headers).encode("utf-8")
+    buffer: list[str] = []
+    for row in rows:
+        buffer.append(writer.writerow(row))
+        if len(buffer) >= batch:
+            yield "".join(buffer).encode("utf-8")
+            buffer = []
+    if buffer:
+        yield "".join(buffer).encode("utf-8")
+
+
+def xlsx_chunks(title: str, headers: list[str], rows: Iterable[list[Cell]]) -> Iterator[bytes]:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    with tempfile.TemporaryFile() as fh:
+        workbook.save(fh)
+        fh.seek(0)
+        while chunk := fh.read(64 * 1024):
+            yield chunk
+
+
+def export_response(dataset: Dataset, fmt: str, params: Any = None) -> StreamingHttpResponse:
+    from urllib.parse import quote
+
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    if fmt == "csv":
+        body = csv_chunks(dataset.headers, dataset.rows(params))
+        content_type = "text/csv; charset=utf-8"
+    else:
+        body = xlsx_chunks(dataset.title, dataset.headers, dataset.rows(params))
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = StreamingHttpResponse(body, content_type=content_type)
+    filename = f"{dataset.title}-{stamp}.{fmt}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{dataset.name}-{stamp}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    return response
