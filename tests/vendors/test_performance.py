@@ -79,3 +79,37 @@ def test_grades_in_a_window_per_organisation_newest_first(django_assert_num_quer
             organisation_ids=[a.pk, b.pk, c.pk], since=date(2023, 11, 29), until=date(2026, 11, 29)
         )
     assert grades == {a.pk: ["excellent", "good"]}
+
+
+def test_a_suspension_with_an_end_date_is_over_the_day_after(django_assert_max_num_queries):
+    """A published version that says "suspended until D": not eligible on D, eligible on D + 1, with
+    no new version; a suspension without an end date lasts until reinstated."""
+    from tests.vendors.factories import category, china, entry_spec, published_version
+    from vendors.models import DirectoryEntry
+    from vendors.services import eligibility_check, entry_suspend, version_publish
+
+    organisation, other = OrganisationFactory(), OrganisationFactory()
+    published_version([entry_spec(organisation), entry_spec(other)], at=china(2026, 1, 5))
+    admin = UserFactory(directory_admin=True)
+    with pytest.raises(DomainError):
+        entry_suspend(
+            organisation=organisation, reason="x", by=admin, on=date(2026, 6, 1), until=date(2026, 5, 1)
+        )
+    entry = entry_suspend(
+        organisation=organisation,
+        reason="绩效评价为差",
+        by=admin,
+        on=date(2026, 6, 1),
+        until=date(2027, 5, 31),
+    )
+    entry_suspend(organisation=other, reason="年检不合格", by=admin, on=date(2026, 6, 1))
+    version_publish(version=entry.version, by=admin)
+    cat = category("YL")
+    with django_assert_max_num_queries(3):
+        last_day = eligibility_check(organisation=organisation, category=cat, on=date(2027, 5, 31))
+    after = eligibility_check(organisation=organisation, category=cat, on=date(2027, 6, 1))
+    assert (last_day.eligible, last_day.reason_code) == (False, "suspended")
+    assert "2027-05-31" in str(last_day.reason)
+    assert (after.eligible, after.reason_code) == (True, "in_force")
+    assert after.entry.status == DirectoryEntry.Status.SUSPENDED  # the version still says what it said
+    assert not eligibility_check(organisation=other, category=cat, on=date(2030, 1, 1)).eligible
