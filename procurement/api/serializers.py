@@ -162,6 +162,22 @@ class TenderPageSerializer(serializers.Serializer):
     results = TenderListSerializer(many=True)
 
 
+MAX_ID = 2**31 - 1
+
+
+class TenderFilterSerializer(serializers.Serializer):
+    """The public list's query parameters; anything out of range is a 400, never a database error."""
+
+    cursor = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    before = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    department = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    method = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    status = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
 class CriterionInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     max_points = serializers.DecimalField(max_digits=5, decimal_places=2)

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -34,13 +34,6 @@ def _tender(pk: int) -> Tender:
     return get_object_or_404(Tender, pk=pk)
 
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 # --- Tenders ---------------------------------------------------------------------------------------
 
 
@@ -55,30 +48,25 @@ class TenderListView(APIView):
     @extend_schema(
         tags=TAG_TENDERS,
         operation_id="tenders_list",
-        parameters=[
-            OpenApiParameter("cursor", str, description="Opaque position from a previous page's ``next``."),
-            OpenApiParameter("before", str, description="Opaque position from a page's ``previous``."),
-            OpenApiParameter("page_size", int, description="1 to 100 (default 20)."),
-            OpenApiParameter("category", int),
-            OpenApiParameter("department", int),
-            OpenApiParameter("method", str),
-            OpenApiParameter("status", str),
-            OpenApiParameter("q", str, description="Title contains, or the exact reference."),
-        ],
+        parameters=[s.TenderFilterSerializer],
         responses=s.TenderPageSerializer,
     )
     def get(self, request: Request) -> Response:
-        params = request.query_params
+        query = s.TenderFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
         filters = tender_selectors.TenderFilters(
-            category=_int_or_none(params.get("category")),
-            department=_int_or_none(params.get("department")),
-            method=params.get("method", "")[:40],
-            status=params.get("status", "")[:40],
-            q=params.get("q", "")[:200],
+            category=params.get("category"),
+            department=params.get("department"),
+            method=params.get("method", ""),
+            status=params.get("status", ""),
+            q=params.get("q", ""),
         )
-        size = self.pagination.page_size_for(request)
         page = tender_selectors.tender_public_page(
-            filters, params.get("cursor", "")[:200], size, before=params.get("before", "")[:200]
+            filters,
+            params.get("cursor", ""),
+            params.get("page_size", self.pagination.page_size),
+            before=params.get("before", ""),
         )
         data = list(s.TenderListSerializer(page.items, many=True).data)
         return self.pagination.response(request, data, page.next_cursor, getattr(page, "prev_cursor", ""))

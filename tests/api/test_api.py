@@ -143,6 +143,14 @@ def test_not_found_forbidden_and_unauthenticated(world: ApiWorld) -> None:
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"
     assert world.client("anonymous").get("/api/v1/no-such-thing/").json()["error"]["code"] == "not_found"
+    # Ids and filters beyond what the database stores are a 404 / 400, never a server error
+    # (SQLite cannot even bind such an integer).
+    huge = "9" * 30
+    for url in (f"/api/v1/tenders/{huge}/", f"/api/v1/organisations/{huge}/", f"/api/v1/bids/{huge}/"):
+        assert world.client("supplier_a").get(url).status_code == 404, url
+    bad_filter = world.client("anonymous").get(f"/api/v1/tenders/?category=-{huge}&page_size=1000")
+    assert bad_filter.status_code == 400
+    assert set(bad_filter.json()["error"]["fields"]) == {"category", "page_size"}
     forbidden = world.client("supplier_a").post("/api/v1/tenders/", {}, format="json")
     assert forbidden.status_code == 403
     assert forbidden.json()["error"]["code"] == "forbidden"
