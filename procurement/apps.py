@@ -27,6 +27,9 @@ class ProcurementConfig(AppConfig):
             _("Contracts"), "procurement:contract_list", roles=[Role.PURCHASER, Role.SUPPLIER], order=35
         )
         navigation.register(_("My committees"), "procurement:my_seats", roles=[Role.EXPERT], order=36)
+        navigation.register(
+            _("Expert pool"), "procurement:expert_list", roles=[Role.SUPERVISOR, "*"], order=37
+        )
         # Kinds the shared list does not have yet (guarded: the registry may land after this app).
         register_kind = getattr(notifications, "register_kind", None)
         if register_kind is not None:

@@ -42,7 +42,6 @@ from procurement.services.deadlines import (
     local_date,
     signing_calendar_days,
 )
-from vendors.services.eligibility import eligibility_check
 
 
 def organisation_staff(organisation_id: int) -> list[User]:
@@ -54,12 +53,12 @@ def organisation_staff(organisation_id: int) -> list[User]:
 
 
 def eligibility_refusal(*, tender: Tender, bid: Bid, on: dt.date) -> str | None:
-    """Why the bid's organisation may no longer be awarded or sign (None when it may)."""
-    org = bid.organisation
-    if not tender.admits_kind(org.kind):
-        return str(_("This kind of undertaker is not admitted by the tender."))
-    result = eligibility_check(organisation=org, category=tender.category, on=on)
-    return None if result.eligible else str(result.reason)
+    """Why the bid's organisation may no longer be awarded or sign (None when it may): the same
+    check as at bid submission (``bid_eligibility_refusal``), asked again on ``on``."""
+    from procurement.services.bids import bid_eligibility_refusal
+
+    refusal, _version = bid_eligibility_refusal(tender=tender, organisation=bid.organisation, on=on)
+    return None if refusal is None else str(refusal.message)
 
 
 def live_award(tender: Tender) -> Award | None:
