@@ -2,10 +2,11 @@
 progress with a running survey, one awaiting declarations, and final results with each grade (优 良
 中 差), the 差 one leaving a suspension proposal for the directory administrator.
 
-Procurement's demo has no signed contracts yet, so this seed makes its own: tenders already
-contracted, each with an award and a signed contract whose final instalment is held (rows created
-directly, as the procurement tests do for the states they start from). Idempotent: keyed by the
-contract numbers ``DEMO-PJ-…``.
+The contracts come from procurement's own services: each project is a demo tender taken through
+bidding, opening, qualification, committee scoring, award and announcement by
+``procurement.demo_contracts`` helpers, then drafted, signed by both sides and published with
+``procurement.services.contracts``. Idempotent per project: a tender is keyed by its demo key, a
+contract by its award, and a project whose evaluation exists is skipped.
 """
 
 from __future__ import annotations
@@ -21,176 +22,61 @@ from evaluation import services
 from evaluation.models import Evaluation, EvaluationKind, IndicatorKind, IndicatorTemplate, SurveyResponse
 from evaluation.services.surveys import token_value
 from procurement.models import (
-    Award,
-    Bid,
-    Committee,
     Contract,
-    EvaluationReport,
-    Instalment,
-    Tender,
-    TenderStatus,
 )
-from procurement.models.contracts import ContractStatus, InstalmentStatus
-from vendors.demo import demo_code
-from vendors.models import Organisation, OrganisationMembership, ServiceCategory
 
-# (number, project, category code, organisation name, credit-code body, legal representative, value, fraction, satisfaction)
+# (demo key, project, fraction of each evidence leaf's weight, satisfaction 1–5); None: in progress
 PROJECTS = [
-    ("DEMO-PJ-01", "江门市长者饭堂助餐服务项目", "YL", None, None, None, "560000.00", None, None),
-    (
-        "DEMO-PJ-02",
-        "蓬江区困境儿童关爱服务项目",
-        "SG",
-        "江门市蓬江区童心社会工作服务中心",
-        "52440703MJL000201",
-        "何晓童",
-        "380000.00",
-        "0.95",
-        5,
-    ),
-    (
-        "DEMO-PJ-03",
-        "江海区残疾人居家托养服务项目",
-        "ZC",
-        "江门市江海区康宁助残服务中心",
-        "52440704MJL000202",
-        "梁康宁",
-        "450000.00",
-        "0.85",
-        4,
-    ),
-    (
-        "DEMO-PJ-04",
-        "新会区社区矫正社会工作服务项目",
-        "SG",
-        "江门市新会区同行社会工作服务社",
-        "52440705MJL000203",
-        "谭同行",
-        "300000.00",
-        "0.7",
-        4,
-    ),
-    (
-        "DEMO-PJ-05",
-        "鹤山市农村留守老人探访服务项目",
-        "YL",
-        "鹤山市夕阳红养老服务中心",
-        "52440784MJL000204",
-        "吕夕阳",
-        "260000.00",
-        "0.5",
-        2,
-    ),
-    ("DEMO-PJ-06", "江门市军休干部服务项目（中期）", "SG", None, None, None, "200000.00", None, None),
+    ("running", "江门市长者饭堂助餐服务项目", None, None),
+    ("excellent", "蓬江区困境儿童关爱服务项目", "0.95", 5),
+    ("good", "江海区残疾人居家托养服务项目", "0.85", 4),
+    ("fair", "新会区社区矫正社会工作服务项目", "0.7", 4),
+    ("poor", "鹤山市农村留守老人探访服务项目", "0.5", 2),
+    ("midterm", "江门市军休干部服务项目（中期）", None, None),
 ]
 ANSWERS = [(5, 5, 4, 5), (4, 4, 4, 4), (5, 4, 5, 5), (3, 4, 3, 4), (5, 5, 5, 5), (4, 3, 4, 4)]
 
 
-def _category(code: str) -> ServiceCategory:
-    found = (
-        ServiceCategory.objects.filter(code=code).first() or ServiceCategory.objects.order_by("code").first()
+def _contract(ctx: DemoContext, key: str, title: str, seed: int) -> Contract | None:
+    """A signed and published contract for ``title`` through procurement's services (None when the
+    procurement demo helpers are unavailable)."""
+    from procurement.demo_contracts import _announced
+    from procurement.services.contracts import (
+        MilestoneSpec,
+        contract_draft,
+        contract_publish,
+        contract_sign,
     )
-    if found is None:  # the categories are seeded by a vendors migration
-        found = ServiceCategory.objects.create(code=code, name=code)
-    return found
 
-
-def _organisation(name: str | None, body: str | None, rep: str | None, ctx: DemoContext) -> Organisation:
-    if name is None or body is None:
-        org = OrganisationMembership.objects.filter(user=ctx.shared["supplier"], status="approved").first()
-        if org is not None:
-            return org.organisation
-        name, body, rep = "江门市蓬江区启明社会工作服务中心", "52440703MJL000001", "林启明"
-    organisation, _ = Organisation.objects.update_or_create(
-        credit_code=demo_code(body),
-        defaults={"name": name, "legal_representative": rep or "", "registering_authority": "江门市民政局"},
-    )
-    return organisation
-
-
-def _contract(
-    ctx: DemoContext, number: str, title: str, category: str, organisation: Organisation, value: str
-) -> Contract:
-    existing = Contract.objects.filter(number=number).first()
+    award = _announced(ctx, f"evaluation-{key}", title, seed=seed)
+    if award is None:
+        return None
+    existing = Contract.objects.filter(award=award).first()
     if existing is not None:
         return existing
     purchaser = ctx.shared["purchaser"]
-    department = purchaser.department
-    now = timezone.now()
-    amount = Decimal(value)
-    tender = Tender.objects.create(
-        department=department,
-        reference=f"{department.code}-2025-{number[-5:]}",
-        title=title,
-        category=_category(category),
-        budget=amount,
-        admitted_kinds=["social_organisation"],
-        price_weight=Decimal(30),
-        published_at=now - dt.timedelta(days=400),
-        bid_deadline=now - dt.timedelta(days=370),
-        opening_at=now - dt.timedelta(days=370),
-        status=TenderStatus.CONTRACTED,
-        created_by=purchaser,
-    )
-    bid = Bid.objects.create(
-        tender=tender,
-        organisation=organisation,
-        created_by=purchaser,
-        status="qualified",
-        price_ciphertext=b"demo",
-        bid_hash="0" * 64,
-        submitted_by=purchaser,
-        submitted_at=now - dt.timedelta(days=371),
-        opened_at=now - dt.timedelta(days=370),
-        opened_price=amount,
-    )
-    committee = Committee.objects.create(tender=tender, size=5, created_by=purchaser)
-    report = EvaluationReport.objects.create(
-        committee=committee,
-        tender=tender,
-        submitted_by=purchaser,
-        submitted_at=now - dt.timedelta(days=365),
-        confirmation_due=timezone.localdate() - dt.timedelta(days=360),
-    )
-    award = Award.objects.create(
-        tender=tender,
-        report=report,
-        bid=bid,
-        rank=1,
-        price=amount,
-        total_score=Decimal("88.50"),
-        confirmed_by=purchaser,
-        confirmed_at=now - dt.timedelta(days=362),
-        announcement_due=timezone.localdate() - dt.timedelta(days=360),
-        status="contracted",
-    )
-    contract = Contract.objects.create(
-        tender=tender,
+    today = timezone.localdate()
+    contract = contract_draft(
         award=award,
-        department=department,
-        organisation=organisation,
-        number=number,
-        value=amount,
-        term_start=timezone.localdate() - dt.timedelta(days=335),
-        term_end=timezone.localdate() + dt.timedelta(days=30),
-        service_content=title,
-        status=ContractStatus.PUBLISHED,
-        signed_at=now - dt.timedelta(days=340),
-        published_at=now - dt.timedelta(days=339),
-        created_by=purchaser,
+        by=purchaser,
+        term_start=today - dt.timedelta(days=330),
+        term_end=today + dt.timedelta(days=30),
+        service_content=f"{title}：按合同约定提供服务，建立服务对象档案，接受第三方绩效评价。",
+        milestones=[
+            MilestoneSpec(
+                "项目启动", "服务方案、人员配置与服务对象台账", today - dt.timedelta(days=300), Decimal(30)
+            ),
+            MilestoneSpec("中期服务", "中期服务报告", today - dt.timedelta(days=150), Decimal(40)),
+            MilestoneSpec("结项", "结项报告，接受第三方绩效评价", today + dt.timedelta(days=20), Decimal(30)),
+        ],
     )
-    Instalment.objects.create(
-        contract=contract, order=1, percentage=Decimal(70), amount=amount * Decimal("0.7")
-    )
-    Instalment.objects.create(
-        contract=contract,
-        order=2,
-        percentage=Decimal(30),
-        amount=amount * Decimal("0.3"),
-        is_final=True,
-        status=InstalmentStatus.HELD,
-    )
-    return contract
+    staff = award.bid.organisation.memberships.filter(status="approved").first()
+    version = contract.current_version
+    if staff is None or version is None:
+        return None
+    contract_sign(contract=contract, by=purchaser, confirmed_sha256=version.sha256)
+    contract = contract_sign(contract=contract, by=staff.user, confirmed_sha256=version.sha256)
+    return contract_publish(contract=contract, by=purchaser)
 
 
 def _score(evaluation: Evaluation, evaluator: Any, fraction: Decimal, *, limit: int | None = None) -> None:
@@ -222,13 +108,14 @@ def seed(ctx: DemoContext) -> None:
         ctx.log("no standard indicator system: run the migrations")
         return
     purchaser, evaluator = ctx.shared["purchaser"], ctx.shared["evaluator"]
-    if Evaluation.objects.filter(contract__number__startswith="DEMO-PJ-").exists():
-        ctx.log("performance evaluations already seeded")
-        return
-    for number, title, category, name, body, rep, value, fraction, satisfaction in PROJECTS:
-        organisation = _organisation(name, body, rep, ctx)
-        contract = _contract(ctx, number, title, category, organisation, value)
-        kind = EvaluationKind.MID_TERM if number == "DEMO-PJ-06" else EvaluationKind.FINAL
+    for seed, (key, title, fraction, satisfaction) in enumerate(PROJECTS, start=20261201):
+        if Evaluation.objects.filter(title=title).exists():
+            continue  # seeded before
+        contract = _contract(ctx, key, title, seed)
+        if contract is None:
+            ctx.log(f"no contract for {title}: procurement's demo helpers are missing")
+            continue
+        kind = EvaluationKind.MID_TERM if key == "midterm" else EvaluationKind.FINAL
         evaluation = services.evaluation_commission(
             contract=contract,
             evaluator_organisation=evaluator.evaluator_organisation,
@@ -237,7 +124,7 @@ def seed(ctx: DemoContext) -> None:
             due_date=timezone.localdate() + dt.timedelta(days=20),
             by=purchaser,
         )
-        if number == "DEMO-PJ-06":
+        if key == "midterm":
             continue  # commissioned, awaiting the evaluator's declaration
         services.declaration_make(
             evaluation=evaluation, has_conflict=False, statement="本人与承接机构无利害关系。", by=evaluator
@@ -255,7 +142,7 @@ def seed(ctx: DemoContext) -> None:
             by=evaluator,
         )
         evaluation = services.evaluation_accept(evaluation=evaluation, by=purchaser)
-        if number == "DEMO-PJ-02":
+        if key == "excellent":
             continue  # published, the appeal period running
         # Demo shortcut: the appeal period has passed, so the result becomes final.
         Evaluation.objects.filter(pk=evaluation.pk).update(
