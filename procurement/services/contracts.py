@@ -208,8 +208,8 @@ def contract_amend(*, contract: Contract, by: Any, text: str, reason: str) -> Co
     contract = _lock(contract)
     if not by.has_perm("procurement.manage_contract", contract.tender):
         raise NotAllowed()
-    if contract.status == ContractStatus.TERMINATED:
-        raise DomainError(_("A terminated contract is not amended."))
+    if contract.status in (ContractStatus.TERMINATED, ContractStatus.VOIDED):
+        raise DomainError(_("A terminated or void contract is not amended."))
     if not reason.strip() or not text.strip():
         raise DomainError(_("Give the new text and the reason for the change."))
     current = contract.current_version

@@ -18,7 +18,15 @@ from django.views.decorators.http import require_http_methods
 from accounts.exceptions import DomainError
 from accounts.models import Role
 from accounts.types import AuthenticatedRequest
-from procurement.models import Award, Challenge, Contract, Instalment, Milestone, ProgressReport
+from procurement.models import (
+    Award,
+    Challenge,
+    Contract,
+    ContractStatus,
+    Instalment,
+    Milestone,
+    ProgressReport,
+)
 from procurement.selectors import contracts as selectors
 from procurement.services import contracts as services
 
@@ -147,6 +155,14 @@ def contract_detail(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         "versions": contract.versions.order_by("-number"),
         "side": services.signing_side(contract, request.user),
         "is_purchaser": request.user.has_perm("procurement.manage_contract", contract.tender),
+        # What may happen next comes from the state machine, not from status tests in the template.
+        "actions": {
+            t.name
+            for t in contract.get_available_user_status_transitions(request.user)  # type: ignore[attr-defined]
+        },
+        "awaiting_signatures": contract.status == ContractStatus.DRAFT,
+        "in_force": contract.status in (ContractStatus.SIGNED, ContractStatus.PUBLISHED),
+        "can_amend": contract.status not in (ContractStatus.TERMINATED, ContractStatus.VOIDED),
         "milestones": contract.milestones.prefetch_related("instalments__payments", "reports").order_by(
             "order"
         ),
