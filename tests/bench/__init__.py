@@ -20,6 +20,7 @@ SCENARIO_MODULES = [
     "tests.bench.bid_rush",
     "tests.bench.pdf",
     "tests.bench.export",
+    "tests.bench.portal",
 ]
 
 
