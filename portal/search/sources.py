@@ -355,7 +355,7 @@ def hit_from_record(record: dict[str, Any]) -> Hit:
     )
 
 
-def text_condition(source: Source, query: str) -> Q:
+def text_condition(source: Source, query: str, *, with_reference: bool = True) -> Q:
     """Every word of the query in one of the kind's text fields (or the exact reference number)."""
     condition = Q()
     for word in query.split()[:8]:
@@ -363,6 +363,6 @@ def text_condition(source: Source, query: str) -> Q:
         for name in source.text_fields:
             any_field |= Q(**{f"{name}__icontains": word})
         condition &= any_field
-    if source.reference_path and query.strip():
+    if with_reference and source.reference_path and query.strip():
         condition |= Q(**{f"{source.reference_path}__iexact": query.strip()})
     return condition

@@ -196,7 +196,8 @@ def test_query_count_is_bounded(record: Record) -> None:
     assert result.hits
     # one page query per kind (+ the directory's current version and its categories), one facet
     # statement, two label look-ups
-    assert len(ctx.captured_queries) <= 11
+    # and, with a text query, one index-only probe per kind for the scan window
+    assert len(ctx.captured_queries) <= 17
     assert not any(
         "COUNT(*)" in q["sql"] and "GROUP BY" not in q["sql"] and "UNION ALL" not in q["sql"]
         for q in ctx.captured_queries
@@ -222,3 +223,18 @@ def test_postgres_search_and_facets(record: Record) -> None:
     assert facet(result, "budget") == {"500k-1m": 5}
     assert text_of(everything(SECRET_BIDDER)) == ""
     assert [h.pk for h in everything("", SearchFilters(year=2025))] == [record.tender_2025.pk]
+
+
+def test_text_query_scans_only_the_newest_window_but_finds_any_reference(
+    record: Record, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.search import db
+
+    monkeypatch.setattr(db, "TEXT_SCAN_WINDOW", 2)  # the two newest tenders: 2026-03 and 2026-01-20
+    found = {h.pk for h in search("养老", SearchFilters(kind="tender")).hits}
+    assert found == {record.tender_2026.pk, record.awarded.pk + 1}
+    # an older tender is still found by its exact reference number, and by the filters alone
+    assert [h.pk for h in search(record.tender_2025.reference, SearchFilters()).hits] == [
+        record.tender_2025.pk
+    ]
+    assert [h.pk for h in search("", SearchFilters(year=2025)).hits] == [record.tender_2025.pk]
