@@ -34,8 +34,8 @@ def _get_all(world: ApiWorld, role: str) -> list[tuple[str, str]]:
         if method != "GET":
             continue
         url = path.replace("{pk}", str(target(world)))
-        out.append((url, world.client(role).get(url).content.decode()))
-        out.append((url, world.client(role).get(url, {"page_size": 100}).content.decode()))
+        params = {"page_size": 100} if "{pk}" not in path else {}
+        out.append((url, world.client(role).get(url, params).content.decode()))
     return out
 
 
