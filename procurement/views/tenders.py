@@ -291,7 +291,14 @@ def tender_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBase
         else []
     )
     form = TenderForm(request.POST or None, instance=tender)
-    formset = CriterionFormSet(request.POST or None, initial=initial_criteria or None, prefix="criteria")
+    # The saved criteria are the initial rows of a page being shown, never of a post: a post from a
+    # page re-shown after a refused "save and publish" declares no initial rows, and comparing its
+    # rows with the saved ones would treat them as unchanged extra rows and drop them.
+    formset = CriterionFormSet(
+        request.POST or None,
+        initial=None if request.method == "POST" else (initial_criteria or None),
+        prefix="criteria",
+    )
     warnings: list[str] = []
     criteria_errors: list[str] = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():

@@ -450,3 +450,24 @@ def test_refused_publish_of_a_new_draft_keeps_one_draft(client: Client, owner: A
     assert created.status == TenderStatus.DRAFT
     assert "__all__" in response.context["form"].errors or response.context["form"].non_field_errors()
     assert reverse("procurement:tender_edit", args=[created.pk]) in response.content.decode()
+
+
+def test_saving_the_page_shown_after_a_refused_publish_keeps_the_criteria(client: Client, owner: Any) -> None:
+    """The re-shown page posts its rows as new rows; they must be saved, not dropped as unchanged."""
+    from tests.procurement.factories import service_category
+
+    client.force_login(owner)
+    refused = client.post(
+        reverse("procurement:tender_create"), _form_post(Tender(category=service_category())) | {"publish": "1"}
+    )
+    created = Tender.objects.get(title="改后的标题")
+    saved = [(c.name, c.max_points) for c in created.criteria.order_by("order")]
+    assert saved
+    formset = refused.context["formset"]
+    again = _form_post(created) | {
+        "criteria-TOTAL_FORMS": formset.total_form_count(),
+        "criteria-INITIAL_FORMS": formset.initial_form_count(),
+        "save": "1",
+    }
+    client.post(reverse("procurement:tender_edit", args=[created.pk]), again)
+    assert [(c.name, c.max_points) for c in created.criteria.order_by("order")] == saved
