@@ -54,7 +54,7 @@ SERVICES = [
     "禁毒社会工作服务",
     "心理健康服务",
 ]
-SEARCH_WORDS = ["养老", "助残", "儿童", "社区矫正", "家庭", "心理", "禁毒", "救助", "台山", "长者饭堂"]
+SEARCH_WORDS = ["养老", "康复", "儿童", "社区矫正", "家庭", "心理", "禁毒", "救助", "台山", "长者饭堂"]
 
 
 def _log(message: str) -> None:
@@ -398,12 +398,13 @@ def run() -> dict[str, float | int]:
                 status.read()
                 if status.status != 200:
                     raise RuntimeError(f"GET {path} answered {status.status}")
-        results = {name: _load_test(port, paths[name], rate=RATE, seconds=SECONDS) for name in paths}
+        results = {}
+        for name in paths:
+            results[name] = _load_test(port, paths[name], rate=RATE, seconds=SECONDS)
+            _log(f"{name}: " + ", ".join(f"{k}={v:.1f}" for k, v in results[name].items()))
     finally:
         process.terminate()
         process.wait(timeout=30)
-    for name, figures in results.items():
-        _log(f"{name}: " + ", ".join(f"{k}={v:.1f}" for k, v in figures.items()))
     return {
         "list_rps": results["list"]["rps"],
         "list_p95_ms": results["list"]["p95_ms"],
