@@ -369,7 +369,17 @@ def build_releases(td: TenderData, *, absolute: Callable[[str], str]) -> list[Bu
                         "tender": {
                             "id": tender.reference,
                             "status": "cancelled",
-                            "statusDetails": tender.cancel_reason,
+                            # OCDS 1.1 has no tender.statusDetails: the published reason is a notice.
+                            "documents": [
+                                {
+                                    "id": "cancelled",
+                                    "documentType": "cancellationDetails",
+                                    "title": tender.title,
+                                    "description": tender.cancel_reason,
+                                    "datePublished": when(tender.cancelled_at),
+                                    "language": "zh",
+                                }
+                            ],
                         }
                     },
                 ),
@@ -389,7 +399,17 @@ def build_releases(td: TenderData, *, absolute: Callable[[str], str]) -> list[Bu
                         "tender": {
                             "id": tender.reference,
                             "status": "unsuccessful",
-                            "statusDetails": tender.failure_reason,
+                            # OCDS 1.1 has no tender.statusDetails: the published reason is a notice.
+                            "documents": [
+                                {
+                                    "id": "unsuccessful",
+                                    "documentType": "unsuccessfulProcedureNotice",
+                                    "title": tender.title,
+                                    "description": tender.failure_reason,
+                                    "datePublished": when(tender.failed_at),
+                                    "language": "zh",
+                                }
+                            ],
                         }
                     },
                 ),
