@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (works offline)
     # GovBuy, in import order: each app may import only those above it.
     "accounts",
     "vendors",
@@ -325,6 +326,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "TITLE": "GovBuy API",
     "DESCRIPTION": _("Public and role-based API of the GovBuy social-services procurement platform."),
     "VERSION": "1",

@@ -15,8 +15,8 @@ from accounts.models.users import (
 )
 
 __all__ = [
-    "ApiToken",
     "DEPARTMENT_ROLES",
+    "ApiToken",
     "AuditEntry",
     "Department",
     "EmailMode",

@@ -292,5 +292,11 @@ def test_schema_and_docs_are_served(db: Any) -> None:
     assert schema.json()["openapi"].startswith("3.")
     docs = Client().get("/api/docs/")
     assert docs.status_code == 200
-    assert "/api/v1/tenders/" in docs.content.decode()
-    assert "cdn" not in docs.content.decode().lower()
+    page = docs.content.decode()
+    assert "swagger-ui" in page
+    assert "/api/schema/" in page
+    assert "cdn" not in page.lower()
+    assert "//unpkg" not in page
+    reference = Client().get("/api/docs/reference/")
+    assert reference.status_code == 200
+    assert "/api/v1/tenders/" in reference.content.decode()

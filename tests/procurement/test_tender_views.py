@@ -458,7 +458,8 @@ def test_saving_the_page_shown_after_a_refused_publish_keeps_the_criteria(client
 
     client.force_login(owner)
     refused = client.post(
-        reverse("procurement:tender_create"), _form_post(Tender(category=service_category())) | {"publish": "1"}
+        reverse("procurement:tender_create"),
+        _form_post(Tender(category=service_category())) | {"publish": "1"},
     )
     created = Tender.objects.get(title="改后的标题")
     saved = [(c.name, c.max_points) for c in created.criteria.order_by("order")]

@@ -8,6 +8,7 @@ refuses every change: the pages that would change one answer 409 and change noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -47,7 +48,11 @@ from vendors.services.categories import category_create, category_update
 from vendors.views.common import form_error, guarded, refused, require_perm
 from vendors.views.public import diff_rows, entries_page
 
-ENTRY_ACTIONS = {"suspend": entry_suspend, "revoke": entry_revoke, "reinstate": entry_reinstate}
+ENTRY_ACTIONS: dict[str, Callable[..., Any]] = {
+    "suspend": entry_suspend,
+    "revoke": entry_revoke,
+    "reinstate": entry_reinstate,
+}
 
 
 def _entry_actions(entry: Any) -> list[str]:
