@@ -23,9 +23,11 @@ run: setup
 	@echo "GovBuy is starting on http://127.0.0.1:8000/"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# -n auto: one pytest worker per core (pytest-xdist); --dist loadfile keeps a file's tests (and its
+# module-scoped data) on one worker.
 test: setup
 	@.ci/system-deps test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 test-browser: setup
 	@.ci/system-deps test

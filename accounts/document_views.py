@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.apps import apps
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import documents
 from accounts.exceptions import NotAllowed
 from accounts.models import GeneratedDocument
-from accounts.ratelimit import rate_limited
+from accounts.ratelimit import rate_limit_hit, rate_limited, too_many_requests
 from accounts.types import AuthenticatedRequest
 
 
@@ -28,6 +27,8 @@ MAX_VERIFY_UPLOAD = 30 * 1024 * 1024
 def _viewable(request: AuthenticatedRequest, pk: int) -> GeneratedDocument:
     document = get_object_or_404(GeneratedDocument, pk=pk)
     if not documents.can_view_document(request.user, document):
+        if not request.user.is_authenticated:
+            raise Http404  # a visitor learns nothing about documents that are not public
         raise PermissionDenied
     return document
 
@@ -39,13 +40,14 @@ def _status(request: HttpRequest, document: GeneratedDocument) -> HttpResponse:
     return render(request, template, {"document": document})
 
 
-@login_required
 @require_POST
 def request_document(request: AuthenticatedRequest) -> HttpResponse:
     """Ask for the current version of a document about an object (from the document button).
 
     An unknown kind, a model the kind is not about, an unknown object and an object the user may
     not have this document of all answer the same 404: the answer tells nothing about what exists."""
+    if not request.user.is_authenticated and not rate_limit_hit(request, "document_request"):
+        return too_many_requests(request)  # public documents: a visitor's requests are counted
     kind = request.POST.get("kind", "")
     label = request.POST.get("object_type", "").lower()
     try:
@@ -59,7 +61,7 @@ def request_document(request: AuthenticatedRequest) -> HttpResponse:
         obj = model._default_manager.filter(pk=request.POST.get("object_id")).first()
     except (ValueError, TypeError, ValidationError):
         obj = None
-    if obj is None or not definition.can_view(request.user, obj):
+    if obj is None or not documents.may_request(request.user, definition, obj):
         raise Http404
     try:
         document = documents.document_request(kind=kind, obj=obj, by=request.user)
@@ -70,14 +72,12 @@ def request_document(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("documents:status", pk=document.pk)
 
 
-@login_required
 @require_GET
 def document_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The document page, or (htmx) the fragment that polls while the document is being made."""
     return _status(request, _viewable(request, pk))
 
 
-@login_required
 @require_GET
 def document_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     document = _viewable(request, pk)

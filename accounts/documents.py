@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 from accounts.exceptions import NotAllowed
-from accounts.models import GeneratedDocument, User
+from accounts.models import GeneratedDocument
 from accounts.models.documents import VERIFY_CODE_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class DocumentKind:
     label: str | Promise
     can_view: CanView
     models: Any = ()
+    public: bool = False
 
     def accepts(self, model_label: str) -> bool:
         """The allow-list: a request naming any other model is answered like an unknown object."""
@@ -101,18 +102,25 @@ def _builder_models(builder: Builder) -> tuple[str, ...]:
 
 
 def register_document(
-    kind: str, builder: Builder, label: str | Promise, *, can_view: CanView, models: Any = None
+    kind: str,
+    builder: Builder,
+    label: str | Promise,
+    *,
+    can_view: CanView,
+    models: Any = None,
+    public: bool = False,
 ) -> None:
     """Declare a kind of document. ``can_view(user, obj)`` decides who may request, see the status
     of and download the documents of this kind for ``obj``. ``models`` lists the model labels the
     kind is about (default: the annotation of the builder's parameter); a request for any other
-    model is a 404, like an unknown object."""
+    model is a 404, like an unknown object. ``public=True`` lets visitors without an account have
+    it too, whenever ``can_view`` (asked with the anonymous user) allows: published notices."""
     allowed = models if models is not None else _builder_models(builder)
     if not callable(allowed):
         allowed = tuple(label_.lower() for label_ in allowed)
     if not allowed:
         logger.warning("Document kind %s has no model allow-list: every request will be refused", kind)
-    _kinds[kind] = DocumentKind(kind, builder, label, can_view, allowed)
+    _kinds[kind] = DocumentKind(kind, builder, label, can_view, allowed, public)
 
 
 def unregister_document(kind: str) -> None:
@@ -140,8 +148,17 @@ def document_object(document: GeneratedDocument) -> models.Model | None:
     return model._default_manager.filter(pk=document.object_id).first()
 
 
+def may_request(user: Any, definition: DocumentKind, obj: Any) -> bool:
+    """Signed-in users as the kind's rule says; visitors without an account only public kinds."""
+    if not getattr(user, "is_authenticated", False) and not definition.public:
+        return False
+    return bool(definition.can_view(user, obj))
+
+
 def can_view_document(user: Any, document: GeneratedDocument, obj: models.Model | None = None) -> bool:
-    if not getattr(user, "is_authenticated", False) or document.kind not in _kinds:
+    if document.kind not in _kinds:
+        return False
+    if not getattr(user, "is_authenticated", False) and not _kinds[document.kind].public:
         return False
     obj = obj if obj is not None else document_object(document)
     return obj is not None and bool(_kinds[document.kind].can_view(user, obj))
@@ -175,13 +192,14 @@ def document_build(*, kind: str, obj: models.Model) -> tuple[DocumentSpec, dict[
 
 
 @transaction.atomic
-def document_request(*, kind: str, obj: models.Model, by: User) -> GeneratedDocument:
+def document_request(*, kind: str, obj: models.Model, by: Any) -> GeneratedDocument:
     """The current version of a document about ``obj``: the stored one when the data has not
     changed since it was made, else a new one, rendered by Celery after commit. A failed document
     asked for again gets a fresh round of attempts."""
     definition = document_kind(kind)
-    if not definition.can_view(by, obj):
+    if not may_request(by, definition, obj):
         raise NotAllowed()
+    requester = by if getattr(by, "is_authenticated", False) else None
     spec, payload, version_key = document_build(kind=kind, obj=obj)
     document, created = GeneratedDocument.objects.get_or_create(
         kind=kind,
@@ -193,14 +211,14 @@ def document_request(*, kind: str, obj: models.Model, by: User) -> GeneratedDocu
             "title": spec.title[:300],
             "reference": spec.reference[:100],
             "payload": payload,
-            "requested_by": by,
+            "requested_by": requester,
         },
     )
     from accounts.tasks import render_document
 
     if created:
         audit_record(
-            actor=by,
+            actor=requester,
             action="document.request",
             obj=document,
             summary={"kind": kind, "object": f"{document.object_type}:{document.object_id}"},
@@ -214,9 +232,9 @@ def document_request(*, kind: str, obj: models.Model, by: User) -> GeneratedDocu
         document = GeneratedDocument.objects.select_for_update().get(pk=document.pk)
         if document.status == GeneratedDocument.Status.FAILED:
             document.requeue()
-            document.requested_by = by
+            document.requested_by = requester
             document.save()
-            audit_record(actor=by, action="document.retry", obj=document, summary={"kind": kind})
+            audit_record(actor=requester, action="document.retry", obj=document, summary={"kind": kind})
             render_document.delay_on_commit(document.pk)
     return document
 

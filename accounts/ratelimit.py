@@ -28,6 +28,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "verify_lookup": (60, 60),  # verification codes looked up, per minute and address
     "verify_upload": (10, 60),  # PDFs up to 30 MB hashed and parsed, per minute and address
     "survey": (30, 60),  # survey pages (a wrong token is a guess), per minute and address
+    "document_request": (30, 60),  # PDFs asked for (each new version is a render), per minute and address
 }
 
 

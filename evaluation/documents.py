@@ -93,4 +93,5 @@ def register() -> None:
         build_performance_report,
         _("Performance evaluation report (绩效评价报告)"),
         can_view=can_view_performance_report,
+        public=True,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +28,14 @@ def _isolation(settings: Any, tmp_path: Any) -> Iterator[None]:
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    default_cache = settings.CACHES["default"]
+    if worker and default_cache["BACKEND"].endswith("RedisCache"):
+        # Parallel workers (pytest -n) each get their own Redis database: a worker clearing the cache
+        # must not wipe another's counters (login limits, rate limits). 14 is the test broker's.
+        db = (15, 13, 12, 11, 10, 9, 8, 7)[int(worker.removeprefix("gw") or 0) % 8]
+        location = re.sub(r"/\d+$", f"/{db}", default_cache["LOCATION"])
+        settings.CACHES = {**settings.CACHES, "default": {**default_cache, "LOCATION": location}}
     cache.clear()
     # A request through LocaleMiddleware leaves its language active in the thread: start every test
     # in the default language so no test depends on which ran before it.

@@ -80,4 +80,5 @@ def register() -> None:
         build_directory_list,
         _("Published qualification directory (社会组织目录)"),
         can_view=can_view_directory_list,
+        public=True,
     )

@@ -402,6 +402,7 @@ def register() -> None:
         build_award_announcement,
         _("Award announcement (中标公告)"),
         can_view=can_view_award_announcement,
+        public=True,
         models=["procurement.award"],
     )
     register_document(

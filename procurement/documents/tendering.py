@@ -433,12 +433,14 @@ def register() -> None:
         build_tender_announcement,
         _("Tender announcement (招标公告)"),
         can_view=can_view_tender_public,
+        public=True,
     )
     register_document(
         "procurement.tender_document",
         build_tender_document,
         _("Tender documents (招标文件)"),
         can_view=can_view_tender_public,
+        public=True,
     )
     register_document(
         "procurement.bid_receipt",

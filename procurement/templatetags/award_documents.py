@@ -21,7 +21,9 @@ def award_documents(context: Any, award: Award) -> dict[str, Any]:
     user = getattr(request, "user", None)
     shown: dict[str, Any] = {"award": award, "csrf_token": context.get("csrf_token"), "request": request}
     if user is None or not user.is_authenticated:
-        return {**shown, "announcement": False, "bids": [], "challenges": []}
+        # A visitor may have the public announcement (a public kind), nothing addressed to a bidder.
+        public = user is not None and can_view_award_announcement(user, award)
+        return {**shown, "announcement": public, "bids": [], "challenges": []}
     if award.announced_at is None:
         return {
             **shown,

@@ -271,7 +271,8 @@ def test_status_fragment_polls_while_pending_then_offers_the_download(
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [(Role.SUPERVISOR, 200), (Role.SUPPLIER, 403), (Role.PURCHASER, 403), (None, 302)],
+    # A visitor without an account learns nothing about a document that is not public: 404.
+    [(Role.SUPERVISOR, 200), (Role.SUPPLIER, 403), (Role.PURCHASER, 403), (None, 404)],
 )
 def test_download_permission(client: Any, issued: GeneratedDocument, role: str | None, expected: int) -> None:
     if role is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -397,3 +398,33 @@ def test_a_project_from_directory_to_verified_pdf(journey: Journey) -> None:
     nav(buyer, pay.locator("button[value=pay]"))
     assert fresh(final).status == "paid", fresh(final).status
     journey.shot(buyer, "final instalment paid")
+
+    # 11. An anonymous visitor finds the project, downloads the award announcement as a PDF and
+    #     verifies the file at /verify/.
+    visitor = journey.anonymous("visitor")
+    visitor.goto(journey.url("/search/?q=蓬江区居家养老"))
+    expect(visitor.locator("main")).to_contain_text(TITLE)
+    journey.shot(visitor, "public search finds the project")
+    visitor.goto(journey.url(f"/procurement/awards/{award.pk}/"))
+    expect(visitor.locator("main")).to_contain_text(w.orgs["A"].name)
+    visitor.locator("form:has(input[name=kind][value='procurement.award_announcement']) button").click()
+    download_link = visitor.locator("a[href*='/documents/'][href$='/download/']")
+    expect(download_link).to_be_visible(timeout=60_000)
+    journey.shot(visitor, "award announcement pdf ready")
+    with visitor.expect_download() as info:
+        download_link.click()
+    pdf = Path(info.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    visitor.goto(journey.url("/verify/"))
+    visitor.set_input_files(
+        "input[type=file]", files=[{"name": "中标公告.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    nav(visitor, visitor.locator("main form [type=submit]").last)
+    expect(visitor.locator(".verdict-authentic")).to_be_visible()
+    journey.shot(visitor, "pdf verified as authentic")
+    altered = pdf.replace(b"/Producer", b"/Produced", 1) if b"/Producer" in pdf else pdf + b"%"
+    visitor.set_input_files(
+        "input[type=file]", files=[{"name": "中标公告.pdf", "mimeType": "application/pdf", "buffer": altered}]
+    )
+    nav(visitor, visitor.locator("main form [type=submit]").last)
+    expect(visitor.locator(".verdict-authentic")).to_have_count(0)

@@ -103,3 +103,31 @@ def test_the_directory_page_has_the_button(version: DirectoryVersion) -> None:
     client.force_login(_verified(UserFactory(role=Role.SUPPLIER)))
     page = client.get(reverse("vendors:version_detail", args=[version.number])).content.decode()
     assert 'value="vendors.directory_list"' in page
+
+
+def test_a_visitor_without_an_account_gets_the_published_list_but_no_private_document(
+    version: DirectoryVersion, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Public kinds are for everyone: request, status and download work without signing in (and
+    leave no requester); a kind that is not public answers 404 to the same visitor."""
+    visitor = Client()
+    page = visitor.get(reverse("vendors:version_detail", args=[version.number])).content.decode()
+    assert 'value="vendors.directory_list"' in page
+    form = {"kind": KIND, "object_type": "vendors.directoryversion", "object_id": version.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = visitor.post(reverse("documents:request"), form)
+    document = GeneratedDocument.objects.get(kind=KIND, object_id=str(version.pk))
+    assert response.status_code == 302
+    assert document.requested_by is None
+    assert visitor.get(reverse("documents:status", args=[document.pk])).status_code == 200
+    download = visitor.get(reverse("documents:download", args=[document.pk]))
+    assert download.status_code == 200
+    assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == document.sha256
+
+    audit = {
+        "kind": "accounts.audit_extract",
+        "object_type": "vendors.directoryversion",
+        "object_id": version.pk,
+    }
+    assert visitor.post(reverse("documents:request"), audit).status_code == 404
+    assert not GeneratedDocument.objects.filter(kind="accounts.audit_extract").exists()
