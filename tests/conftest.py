@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.utils import translation
+from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import Role, User
 from config.celery import app as celery_app
@@ -88,3 +90,27 @@ def directory_admin(department: Any) -> User:
 @pytest.fixture
 def verified_user() -> Any:
     return _verified
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
+    """A transactional test (live server, ``transaction=True``) ends by flushing every table, the
+    rows the data migrations wrote included (service categories, the standard indicator template).
+    Write them again once the flush is done, so whichever test runs next on this worker (any order,
+    any ``pytest -n`` distribution) finds the database as migrations left it."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+    if not transactional or blocking_manager_key not in item.config.stash:
+        return
+    from django.apps import apps as django_apps
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for module, function in (
+            ("vendors.migrations.0004_seed_service_categories", "seed"),
+            ("evaluation.migrations.0002_standard_template", "create"),
+        ):
+            getattr(importlib.import_module(module), function)(django_apps, None)

@@ -419,12 +419,12 @@ def test_a_project_from_directory_to_verified_pdf(journey: Journey) -> None:
     visitor.set_input_files(
         "input[type=file]", files=[{"name": "中标公告.pdf", "mimeType": "application/pdf", "buffer": pdf}]
     )
-    nav(visitor, visitor.locator("main form [type=submit]").last)
+    nav(visitor, visitor.locator("form:has(input[type=file]) [type=submit]"))
     expect(visitor.locator(".verdict-authentic")).to_be_visible()
     journey.shot(visitor, "pdf verified as authentic")
     altered = pdf.replace(b"/Producer", b"/Produced", 1) if b"/Producer" in pdf else pdf + b"%"
     visitor.set_input_files(
         "input[type=file]", files=[{"name": "中标公告.pdf", "mimeType": "application/pdf", "buffer": altered}]
     )
-    nav(visitor, visitor.locator("main form [type=submit]").last)
+    nav(visitor, visitor.locator("form:has(input[type=file]) [type=submit]"))
     expect(visitor.locator(".verdict-authentic")).to_have_count(0)

@@ -16,6 +16,11 @@ from tests.config.test_settings import PRODUCTION_ENV, _run
 SERVE = r"""
 import json, django
 django.setup()
+from django.conf import settings
+# The hashed-name manifest exists only after collectstatic (a deployment step); the headers do not
+# depend on it, so serve static names plainly here.
+settings.STORAGES = {**settings.STORAGES,
+                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 from django.test import Client
 client = Client(HTTP_HOST="govbuy.example.org")
 page = client.get("/verify/", secure=True)
