@@ -104,7 +104,9 @@ def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
         or (marker is not None and marker.kwargs.get("transaction"))
     )
-    if not transactional or blocking_manager_key not in item.config.stash:
+    # The last test of a worker (nextitem None) has already taken the session's test database down
+    # with it: nothing follows that could need the rows.
+    if not transactional or nextitem is None or blocking_manager_key not in item.config.stash:
         return
     from django.apps import apps as django_apps
 
