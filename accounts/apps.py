@@ -7,10 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from accounts import documents, navigation, notifications
+        from accounts import documents, navigation, notifications, pagecache
 
         navigation.register_defaults()
         navigation.register(_("Inbox"), "notifications:inbox", signed_in=True, order=15)
         navigation.register(_("API tokens"), "api_tokens", signed_in=True, order=95)
         notifications.register_default_kinds()
         documents.register_builtin_documents()
+        pagecache.connect_signals()

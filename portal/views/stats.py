@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.pagecache import public_page
 from portal import charts, exports, statistics
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -17,6 +18,7 @@ def _money_chart(rows: list[statistics.Row], attr: str, title: str, colour: int)
 
 
 @require_GET
+@public_page
 def statistics_page(request: HttpRequest) -> HttpResponse:
     stats = statistics.statistics()
     grade_series = [str(statistics.GRADE_LABELS[g]) for g in statistics.GRADE_LABELS]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import DomainError
+from accounts.pagecache import public_page
 from procurement import calendar, compliance
 from procurement.forms.tenders import (
     AmendmentForm,
@@ -70,6 +71,7 @@ def _form_error(form: Any, exc: DomainError, aliases: dict[str, str] | None = No
 # --- public portal ---------------------------------------------------------------------------------
 
 
+@public_page
 def tender_list(request: HttpRequest) -> HttpResponse:
     """Published tenders, newest first, filtered; keyset pages (no COUNT over the table)."""
     form = TenderFilterForm(request.GET or None)
@@ -103,6 +105,7 @@ def tender_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 def tender_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The tender page: terms, key dates (Asia/Shanghai), documents, clarifications, amendments, state."""
     try:
@@ -168,6 +171,7 @@ def _calendar_warnings(tender: Tender, report: compliance.ComplianceReport | Non
     return list(dict.fromkeys([*(report.warnings if report else []), *warnings]))
 
 
+@public_page
 def tender_notice(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The announcement (采购公告), with its cancellation or failure notice when there is one."""
     result = _tender(request, pk, "procurement.view_tender")
