@@ -80,26 +80,9 @@ def register(dataset: Dataset) -> Dataset:
 def _tenders(params: Any) -> QuerySet[Any]:
     """The public tender list with the list's own filters (same form, same selector)."""
     from procurement.forms.tenders import TenderFilterForm
-    from procurement.selectors.tenders import TenderFilters, tender_public_queryset
+    from procurement.selectors.tenders import tender_public_queryset
 
-    filters = TenderFilters()
-    form = TenderFilterForm(params or None)
-    if form.is_bound and form.is_valid():
-        cd = form.cleaned_data
-        tz = timezone.get_current_timezone()
-        filters = TenderFilters(
-            category=cd["category"].pk if cd.get("category") else None,
-            department=cd["department"].pk if cd.get("department") else None,
-            method=cd.get("method") or "",
-            status=cd.get("status") or "",
-            deadline_from=dt.datetime.combine(cd["deadline_from"], dt.time.min, tz)
-            if cd.get("deadline_from")
-            else None,
-            deadline_to=dt.datetime.combine(cd["deadline_to"], dt.time.max, tz)
-            if cd.get("deadline_to")
-            else None,
-            q=(cd.get("q") or "").strip(),
-        )
+    filters = TenderFilterForm(params or None).filters()
     return tender_public_queryset(filters)
 
 
