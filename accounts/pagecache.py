@@ -128,6 +128,7 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         if (
             getattr(response, "public_page", False)
+            and request.method == "GET"  # a HEAD response may have lost its body on the way
             and response.status_code == 200
             and not response.cookies
             and not response.streaming
