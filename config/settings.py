@@ -351,6 +351,7 @@ SPECTACULAR_SETTINGS = {
         "EvaluationStatusEnum": "evaluation.models.evaluations.EvaluationStatus",
         "EvaluationKindEnum": "evaluation.models.evaluations.EvaluationKind",
         "IndicatorKindEnum": "evaluation.models.indicators.IndicatorKind",
+        "CriterionKindEnum": "procurement.models.tenders.ScoringCriterion.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

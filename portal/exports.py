@@ -211,17 +211,16 @@ register(
 
 
 def _directory(params: Any) -> QuerySet[Any]:
+    """The directory in force with the directory page's own filters (same form, same selector)."""
+    from vendors.forms import DirectoryFilterForm
     from vendors.models import DirectoryEntry
-    from vendors.selectors import current_version
+    from vendors.selectors import current_version, version_entries
 
     version = current_version()
     if version is None:
         return DirectoryEntry.objects.none()
-    return (
-        DirectoryEntry.objects.filter(version=version)
-        .select_related("version")
-        .order_by("organisation_name", "id")
-    )
+    filters = DirectoryFilterForm(params or None).filters()
+    return version_entries(version, **filters).select_related("version")
 
 
 register(
@@ -254,10 +253,23 @@ register(
 )
 
 
-def _evaluations(params: Any) -> QuerySet[Any]:
-    from evaluation.selectors import public_evaluations
+def _int_param(params: Any, name: str) -> int | None:
+    try:
+        return int(params.get(name) or 0) or None
+    except (TypeError, ValueError):
+        return None
 
-    return public_evaluations().select_related("organisation", "department", "category")
+
+def _evaluations(params: Any) -> QuerySet[Any]:
+    """Published results with the public overview's filters (year, category, department)."""
+    from evaluation.selectors import public_results
+
+    params = params or {}
+    return public_results(
+        year=_int_param(params, "year"),
+        category_id=_int_param(params, "category"),
+        department_id=_int_param(params, "department"),
+    ).select_related("organisation", "department", "category")
 
 
 register(

@@ -56,7 +56,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def export(request: HttpRequest, dataset: str, fmt: str) -> StreamingHttpResponse:
-    """``/exports/<dataset>.<csv|xlsx>``; the tender list's filters (query string) apply."""
+    """``/exports/<dataset>.<csv|xlsx>``; the list page's filters (its query string) apply."""
     if dataset not in exports.DATASETS or fmt not in EXPORT_FORMATS:
         raise Http404
     return exports.export_response(exports.DATASETS[dataset], fmt, request.GET)

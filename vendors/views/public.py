@@ -22,15 +22,7 @@ from vendors.views.common import guarded, paginate
 def entries_page(request: HttpRequest, version: DirectoryVersion | None) -> dict[str, Any]:
     """The filter form and the requested page of ``version``'s entries."""
     form = DirectoryFilterForm(request.GET or None)
-    filters: dict[str, Any] = {}
-    if form.is_bound and form.is_valid():
-        cd = form.cleaned_data
-        filters = {
-            "search": cd["q"] or "",
-            "category": cd["category"],
-            "rating": cd["rating"],
-            "status": cd["status"],
-        }
+    filters = form.filters()
     entries = selectors.version_entries(version, **filters) if version is not None else []
     page, query = paginate(request, entries)
     return {"form": form, "page": page, "query": query, "version": version}
