@@ -338,6 +338,8 @@ class AwardSerializer(serializers.ModelSerializer):
             "status",
             "announced_at",
             "challenge_until",
+            "rescinded_at",
+            "rescind_reason",
         ]
         read_only_fields = fields
 

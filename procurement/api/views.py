@@ -363,12 +363,26 @@ class BidWithdrawView(APIView):
 # --- Awards, challenges, contracts -----------------------------------------------------------------
 
 
+STANDING_AWARDS = [AwardStatus.ANNOUNCED, AwardStatus.CONTRACTED]
+
+
+def published_awards() -> QuerySet[Award]:
+    """Every award that was announced, a rescinded one included (its announcement was public and its
+    page says it is rescinded, with the reason)."""
+    return Award.objects.filter(
+        announced_at__isnull=False, status__in=[*STANDING_AWARDS, AwardStatus.RESCINDED]
+    ).select_related("tender", "bid__organisation")
+
+
 def public_awards() -> QuerySet[Award]:
-    return Award.objects.filter(announced_at__isnull=False).select_related("tender", "bid__organisation")
+    """The awards that stand (announced or contracted): what the list presents as current awards,
+    as the statistics and the search index count them. A rescinded award is not among them."""
+    return published_awards().filter(status__in=STANDING_AWARDS)
 
 
 class AwardListView(generics.ListAPIView):
-    """Announced awards (中标公告)."""
+    """Announced awards that stand (中标公告); rescinded awards are left out (the detail of one
+    still answers, with status "rescinded")."""
 
     serializer_class = s.AwardSerializer
     permission_classes: list[Any] = []
@@ -382,7 +396,7 @@ class AwardListView(generics.ListAPIView):
 class AwardDetailView(generics.RetrieveAPIView):
     serializer_class = s.AwardSerializer
     permission_classes: list[Any] = []
-    queryset = public_awards()
+    queryset = published_awards()
 
     @extend_schema(tags=TAG_AWARDS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
