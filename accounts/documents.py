@@ -156,12 +156,11 @@ def may_request(user: Any, definition: DocumentKind, obj: Any) -> bool:
 
 
 def can_view_document(user: Any, document: GeneratedDocument, obj: models.Model | None = None) -> bool:
-    if document.kind not in _kinds:
-        return False
-    if not getattr(user, "is_authenticated", False) and not _kinds[document.kind].public:
+    definition = _kinds.get(document.kind)
+    if definition is None:
         return False
     obj = obj if obj is not None else document_object(document)
-    return obj is not None and bool(_kinds[document.kind].can_view(user, obj))
+    return obj is not None and may_request(user, definition, obj)
 
 
 # --- requesting -----------------------------------------------------------------------------------
