@@ -30,6 +30,7 @@ def test_a_rescinded_award_leaves_the_list_and_its_detail_says_rescinded() -> No
     assert client.get("/api/v1/awards/").json()["results"] == []
     detail = client.get(f"/api/v1/awards/{award.pk}/").json()
     assert detail["status"] == AwardStatus.RESCINDED
-    assert detail["rescinded_at"] and detail["rescind_reason"] == "质疑成立"
+    assert detail["rescinded_at"]
+    assert detail["rescind_reason"] == "质疑成立"
     # Nobody can challenge an award that no longer stands.
     assert client.post(f"/api/v1/awards/{award.pk}/challenges/", {}).status_code in (401, 403, 404)
