@@ -48,7 +48,16 @@ class Rule:
 
 PUBLIC = Rule(public=True)
 LOGIN = Rule()
-OTHERS_BID = ("supplier_b", "purchaser_x", "purchaser_y", "superuser", "supervisor", "expert")
+OTHERS_BID = (
+    "supplier_b",
+    "purchaser_x",
+    "purchaser_y",
+    "superuser",
+    "supervisor",
+    "expert",
+    "evaluator",
+    "directory_admin",
+)
 NOT_X = ("purchaser_y", "supplier_a", "supplier_b")
 NOT_CONTRACT_PARTY = ("purchaser_y", "supplier_b")
 
