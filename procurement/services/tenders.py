@@ -312,6 +312,29 @@ def tender_publish(*, tender: Tender, by: Any) -> Tender:
     return tender
 
 
+def _close_for_cancellation(*, tender: Tender, by: Any, reason: str) -> None:
+    """A cancelled tender leaves nothing running (issue 5): a committee still forming or scoring is
+    closed (its seats end; scoring is refused), and a challenge still pending is closed with the
+    cancellation's reason as its reply (it leaves the deadlines board)."""
+    from procurement.models import Challenge, ChallengeStatus, Committee, CommitteeStatus
+
+    for committee in Committee.objects.select_for_update().filter(
+        tender=tender, status__in=[CommitteeStatus.FORMING, CommitteeStatus.SCORING]
+    ):
+        was = committee.status
+        committee.close()
+        committee.save()
+        audit_record(
+            actor=by, action="committee.close", obj=committee, summary={"was": was, "reason": reason}
+        )
+    for challenge in Challenge.objects.select_for_update().filter(
+        tender=tender, status=ChallengeStatus.PENDING
+    ):
+        challenge.close_for_cancellation(by=by, reply=reason)
+        challenge.save()
+        audit_record(actor=by, action="challenge.close", obj=challenge, summary={"reason": reason})
+
+
 @transaction.atomic
 def tender_cancel(*, tender: Tender, by: Any, reason: str) -> Tender:
     """Cancel before the contract is signed; the reason is published on the tender page."""
@@ -330,6 +353,7 @@ def tender_cancel(*, tender: Tender, by: Any, reason: str) -> Tender:
     from procurement.services.awards import tender_rescind_live_award
 
     tender_rescind_live_award(tender=tender, by=by, reason=reason)
+    _close_for_cancellation(tender=tender, by=by, reason=reason)
     if was_public:
         recipients = tender_interested_users(tender)
         if recipients:
