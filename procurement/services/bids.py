@@ -113,21 +113,32 @@ def _bidder_recipients(organisation_ids: Any) -> list[Any]:
 
 
 def _audit_bid(
-    *, by: Any, action: str, bid: Bid, tender: Tender, summary: dict[str, Any] | None = None
+    *,
+    by: Any,
+    action: str,
+    bid: Bid,
+    tender: Tender,
+    summary: dict[str, Any] | None = None,
+    sealed: dict[str, Any] | None = None,
 ) -> None:
     """Record a bidder's action on a bid before the opening. The entry names no actor in clear
     (DOMAIN.md: not even the bidder's identity is known before the opening): the acting user's id and
-    e-mail are sealed under the tender key like the price, bound to the bid; the opening reveals
-    them in an ``audit.reveal_actors`` entry (``procurement.services.opening``)."""
-    identity = json.dumps({"user": by.pk, "email": by.email}, ensure_ascii=False).encode()
+    e-mail are sealed under the tender key like the price, bound to the bid, with the tender's
+    reference and whatever ``sealed`` holds, so the trail does not tell how many bids a tender has
+    either. The opening reveals them in an ``audit.reveal_actors`` entry
+    (``procurement.services.opening``). ``summary`` stays in clear: nothing that names the bidder or
+    the tender."""
+    content = {"user": by.pk, "email": by.email, "tender": tender.reference, **(sealed or {})}
     blob = sealing.seal_bytes(
-        key=tender_key_for(tender).as_wrapped(), plaintext=identity, context=bid.actor_context
+        key=tender_key_for(tender).as_wrapped(),
+        plaintext=json.dumps(content, ensure_ascii=False).encode(),
+        context=bid.actor_context,
     )
     audit_record(
         actor=by,
         action=action,
         obj=bid,
-        summary={"tender": tender.reference, **(summary or {})},
+        summary=summary or {},
         sealed_actor=base64.b64encode(blob).decode("ascii"),
     )
 
@@ -338,7 +349,8 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
         bid=bid,
         tender=tender,
         # Sealed: no organisation, price or document detail (the salted bid hash reveals none).
-        summary={"receipt": receipt.number, "bid_hash": digest},
+        summary={"bid_hash": digest},
+        sealed={"receipt": receipt.number},  # the receipt number names the tender
     )
     # No notification: the receipt page is the bidder's confirmation (and keeps the rush light).
     return bid

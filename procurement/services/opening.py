@@ -163,7 +163,8 @@ def _reveal_bid_actors(
 ) -> None:
     """From the opening on, the bidders' identities may be known: for every bid on the tender (opened,
     withdrawn, replaced or left as a draft), one entry names the actors of its sealed entries
-    (seq → e-mail). The sealed entries themselves are never changed: the chain stays intact."""
+    (seq → e-mail and user id) and what else each sealed (the receipt number), with the tender. The
+    sealed entries themselves are never changed: the chain stays intact."""
     bids = {str(b.pk): b for b in Bid.objects.filter(tender=tender)}
     sealed = (
         AuditEntry.objects.filter(
@@ -172,7 +173,7 @@ def _reveal_bid_actors(
         .order_by("seq")
         .only("seq", "object_id", "summary")
     )
-    revealed: dict[str, dict[str, dict[str, Any]]] = {}
+    revealed: dict[str, dict[str, Any]] = {}
     for entry in sealed:
         bid = bids[entry.object_id]
         try:
@@ -182,10 +183,13 @@ def _reveal_bid_actors(
             )
             email, user = str(identity["email"]), identity.get("user")
         except (sealing.SealError, binascii.Error, ValueError, KeyError, TypeError):
-            email, user = "(the sealed actor does not authenticate)", None
-        found = revealed.setdefault(entry.object_id, {"entries": {}, "users": {}})
+            email, user, identity = "(the sealed actor does not authenticate)", None, {}
+        found = revealed.setdefault(
+            entry.object_id, {"tender": tender.reference, "entries": {}, "users": {}, "sealed": {}}
+        )
         found["entries"][str(entry.seq)] = email
         found["users"][str(entry.seq)] = user
+        found["sealed"][str(entry.seq)] = {k: v for k, v in identity.items() if k not in ("user", "email")}
     for bid_id, found in revealed.items():
         audit_record(actor=by, action=REVEAL_ACTION, obj=bids[bid_id], summary=found)
 

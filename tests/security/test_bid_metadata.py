@@ -160,6 +160,8 @@ def test_bid_entries_before_the_opening_name_no_actor_and_the_opening_reveals_th
         assert entry.actor_label == SEALED_ACTOR_LABEL
         assert owner.email not in str(entry.content())
         assert entry.summary[SEALED_ACTOR_KEY]  # the identity, sealed
+        # Nor which tender: the trail does not tell how many bids a tender has.
+        assert sealed["tender"].reference not in str(entry.content())
 
     client = Client()
     client.force_login(supervisor)
@@ -177,6 +179,8 @@ def test_bid_entries_before_the_opening_name_no_actor_and_the_opening_reveals_th
     reveal = AuditEntry.objects.get(action=REVEAL_ACTION, object_id=str(bid.pk))
     assert reveal.summary["entries"] == {str(e.seq): owner.email for e in entries}
     assert set(reveal.summary["users"].values()) == {owner.pk}
+    assert reveal.summary["tender"] == tender.reference
+    assert {r.get("receipt") for r in reveal.summary["sealed"].values()} == {None, bid.receipt.number}
     assert audit_verify_chain()[1] is None
     page = client.get(reverse("accounts:audit")).content.decode()
     assert owner.email in page
