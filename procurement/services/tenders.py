@@ -14,6 +14,7 @@ from typing import Any
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -316,7 +317,7 @@ def _close_for_cancellation(*, tender: Tender, by: Any, reason: str) -> None:
     """A cancelled tender leaves nothing running (issue 5): a committee still forming or scoring is
     closed (its seats end; scoring is refused), and a challenge still pending is closed with the
     cancellation's reason as its reply (it leaves the deadlines board)."""
-    from procurement.models import Challenge, ChallengeStatus, Committee, CommitteeStatus
+    from procurement.models import Challenge, ChallengeStatus, Committee, CommitteeStatus, MemberStatus
 
     for committee in Committee.objects.select_for_update().filter(
         tender=tender, status__in=[CommitteeStatus.FORMING, CommitteeStatus.SCORING]
@@ -326,6 +327,17 @@ def _close_for_cancellation(*, tender: Tender, by: Any, reason: str) -> None:
         committee.save()
         audit_record(
             actor=by, action="committee.close", obj=committee, summary={"was": was, "reason": reason}
+        )
+        members = committee.members.exclude(status=MemberStatus.DECLINED).select_related("user")
+        notify(
+            recipients=[m.user for m in members],
+            kind="committee.closed",
+            message=gettext_noop(
+                "Tender %(ref)s was cancelled: its evaluation committee is closed and your seat has ended."
+            ),
+            params={"ref": tender.reference},
+            url=reverse("procurement:my_seats"),
+            obj=tender,
         )
     for challenge in Challenge.objects.select_for_update().filter(
         tender=tender, status=ChallengeStatus.PENDING

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.audit import audit_verify_chain
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Notification
 from procurement.models import Bid, Challenge, ChallengeStatus, Committee, CommitteeStatus, TenderStatus
 from procurement.selectors.contracts import deadlines_for_department
 from procurement.services.challenges import challenge_file
@@ -43,6 +43,9 @@ def test_cancelling_closes_a_forming_or_scoring_committee(scoring: bool) -> None
     entry = AuditEntry.objects.get(action="committee.close", object_id=str(committee.pk))
     assert entry.summary == {"was": "scoring" if scoring else "forming", "reason": "预算取消"}
     assert audit_verify_chain()[1] is None
+    members = committee.members.exclude(status="declined")
+    told = Notification.objects.filter(kind="committee.closed", recipient__in=[m.user for m in members])
+    assert told.count() == members.count() > 0
 
 
 def test_cancelling_closes_a_pending_challenge_and_takes_it_off_the_deadlines_board() -> None:
