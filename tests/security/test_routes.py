@@ -11,8 +11,11 @@ filled from real objects: GET, and for routes that answer GET with 405 an empty 
   (another department's tender, another organisation's bid: the ids are swapped);
 * the sealed-bid leak scan: before the opening no canary of A's bid (price, document name, document
   content) is in any response body for anyone but A's own staff, nor afterwards in a dump of the
-  database, the media store, the logs (DEBUG) or Redis. (``tests/procurement/test_sealed.py`` adds
-  the admin pages, e-mails and the opening itself.)
+  database, the media store, the logs (DEBUG), Redis or the search index (every record built for
+  indexing, and the database backend's results); the sealed bidder C's identity (its name, its
+  user's e-mail and full name) is in no response for any role (C's name only where every
+  organisation is listed) and in no search record outside the directory's own.
+  (``tests/procurement/test_sealed.py`` adds the admin pages, e-mails and the opening itself.)
 
 A route missing from the table fails with "new route <name>: add it to the security table": a new
 view cannot escape. Add one line to ``RULES`` after checking the view's real rule.
