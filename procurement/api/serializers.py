@@ -338,8 +338,6 @@ class AwardSerializer(serializers.ModelSerializer):
             "status",
             "announced_at",
             "challenge_until",
-            "rescinded_at",
-            "rescind_reason",
         ]
         read_only_fields = fields
 

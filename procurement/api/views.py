@@ -363,26 +363,12 @@ class BidWithdrawView(APIView):
 # --- Awards, challenges, contracts -----------------------------------------------------------------
 
 
-STANDING_AWARDS = [AwardStatus.ANNOUNCED, AwardStatus.CONTRACTED]
-
-
-def published_awards() -> QuerySet[Award]:
-    """Every award that was announced, a rescinded one included (its announcement was public and its
-    page says it is rescinded, with the reason)."""
-    return Award.objects.filter(
-        announced_at__isnull=False, status__in=[*STANDING_AWARDS, AwardStatus.RESCINDED]
-    ).select_related("tender", "bid__organisation")
-
-
 def public_awards() -> QuerySet[Award]:
-    """The awards that stand (announced or contracted): what the list presents as current awards,
-    as the statistics and the search index count them. A rescinded award is not among them."""
-    return published_awards().filter(status__in=STANDING_AWARDS)
+    return Award.objects.filter(announced_at__isnull=False).select_related("tender", "bid__organisation")
 
 
 class AwardListView(generics.ListAPIView):
-    """Announced awards that stand (中标公告); rescinded awards are left out (the detail of one
-    still answers, with status "rescinded")."""
+    """Announced awards (中标公告)."""
 
     serializer_class = s.AwardSerializer
     permission_classes: list[Any] = []
@@ -396,7 +382,7 @@ class AwardListView(generics.ListAPIView):
 class AwardDetailView(generics.RetrieveAPIView):
     serializer_class = s.AwardSerializer
     permission_classes: list[Any] = []
-    queryset = published_awards()
+    queryset = public_awards()
 
     @extend_schema(tags=TAG_AWARDS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
