@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,29 +34,48 @@ def _plain(summary: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(summary, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
+# The actor label of an entry whose actor is sealed (a bidder before the opening): the entry holds
+# no user and no e-mail in clear, only ``summary[SEALED_ACTOR_KEY]``, the identity encrypted by the
+# caller. After the opening an entry of action REVEAL_ACTION on the same object names them.
+SEALED_ACTOR_LABEL = "sealed"
+SEALED_ACTOR_KEY = "sealed_actor"
+REVEAL_ACTION = "audit.reveal_actors"
+
+
 def audit_record(
     *,
     actor: Any,
     action: str,
     obj: models.Model | None = None,
     summary: dict[str, Any] | None = None,
+    sealed_actor: str | None = None,
 ) -> AuditEntry:
     """Append one entry. Call it inside the service's transaction, after the change it records,
-    so that the change and its entry commit or roll back together."""
+    so that the change and its entry commit or roll back together.
+
+    ``sealed_actor``: the actor's identity already encrypted by the caller (base64 text). The entry
+    then names no actor in clear (no user, label ``SEALED_ACTOR_LABEL``) and keeps the ciphertext in
+    its summary; ``actor`` is ignored. Used for a bidder's actions before the opening (DOMAIN.md:
+    not even the bidder's identity is known before then)."""
+    summary = dict(summary or {})
+    if sealed_actor is not None:
+        actor = None
+        summary[SEALED_ACTOR_KEY] = sealed_actor
     with transaction.atomic():
         _lock_chain()
         last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
         is_user = actor is not None and getattr(actor, "is_authenticated", False)
+        label = SEALED_ACTOR_LABEL if sealed_actor is not None else str(actor or "system")
         entry = AuditEntry(
             seq=(last.seq + 1) if last else 1,
             created_at=datetime.now(UTC),
             actor=actor if is_user else None,
-            actor_label=(actor.email if is_user else str(actor or "system"))[:254],
+            actor_label=(actor.email if is_user else label)[:254],
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
             object_repr=str(obj)[:300] if obj is not None else "",
-            summary=_plain(summary or {}),
+            summary=_plain(summary),
             prev_hash=last.hash if last else GENESIS_HASH,
         )
         entry.hash = entry.compute_hash()
@@ -89,3 +109,23 @@ def audit_verify_chain() -> tuple[int, ChainBreak | None]:
         expected_prev, expected_seq = entry.hash, expected_seq + 1
         checked += 1
     return checked, None
+
+
+def revealed_actors(entries: Iterable[AuditEntry]) -> dict[int, str]:
+    """seq → the revealed actor of each sealed entry among ``entries`` whose actor has been revealed
+    (after the opening, by an entry of action ``REVEAL_ACTION`` on the same object)."""
+    sealed = [e for e in entries if e.actor_label == SEALED_ACTOR_LABEL and e.object_type]
+    if not sealed:
+        return {}
+    wanted = {str(e.seq) for e in sealed}
+    reveals = AuditEntry.objects.filter(
+        action=REVEAL_ACTION,
+        object_type__in={e.object_type for e in sealed},
+        object_id__in={e.object_id for e in sealed},
+    ).only("summary")
+    found: dict[int, str] = {}
+    for reveal in reveals:
+        for seq, label in (reveal.summary.get("entries") or {}).items():
+            if seq in wanted:
+                found[int(seq)] = str(label)
+    return found

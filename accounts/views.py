@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language as django_set_language
 
 from accounts import selectors, services
+from accounts.audit import SEALED_ACTOR_LABEL
 from accounts.exceptions import DomainError
 from accounts.forms import InvitationAcceptForm, InvitationForm
 from accounts.models import Invitation
@@ -101,7 +102,12 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
     if not request.user.has_perm("accounts.view_audit"):
         raise PermissionDenied
     page = Paginator(selectors.audit_entries(), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_list.html", {"page": page})
+    rows = selectors.audit_rows(page.object_list)
+    return render(
+        request,
+        "accounts/audit_list.html",
+        {"page": page, "rows": rows, "sealed_label": SEALED_ACTOR_LABEL},
+    )
 
 
 @require_GET

@@ -37,5 +37,6 @@ class ProcurementConfig(AppConfig):
             register_kind("bid.submitted", _("Your bid was received and sealed"))
             register_kind("bid.reconfirm", _("A tender you bid on was amended: confirm your bid"))
             register_kind("committee.invited", _("You are invited to an evaluation committee"))
+            register_kind("committee.closed", _("An evaluation committee you sit on was closed"))
             register_kind("evaluation.report", _("An evaluation report awaits your confirmation"))
             register_kind("procurement.deadline", _("Award, challenge and contract deadlines"))

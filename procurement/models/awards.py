@@ -119,6 +119,7 @@ class ChallengeStatus(models.TextChoices):
     UPHELD_REEVALUATION = "upheld_reevaluation", _("Upheld: re-evaluation")
     UPHELD_NEW_AWARD = "upheld_new_award", _("Upheld: new award")
     UPHELD_FAILED = "upheld_failed", _("Upheld: tender failed")
+    CLOSED = "closed", _("Closed: tender cancelled")
 
 
 def challenge_document_path(instance: Challenge, filename: str) -> str:
@@ -198,6 +199,12 @@ class Challenge(FSMModelMixin, models.Model):
     def uphold_with_failure(self, *, by: Any, reply: str, complaint_until: Any) -> None:
         """Upheld: no lawful award remains and the tender fails (废标)."""
         self._answer(by=by, reply=reply, complaint_until=complaint_until)
+
+    @transition(field=status, source=ChallengeStatus.PENDING, target=ChallengeStatus.CLOSED)
+    def close_for_cancellation(self, *, by: Any, reply: str) -> None:
+        """The tender was cancelled before the reply: nothing is left to decide; the reply is the
+        cancellation's published reason."""
+        self._answer(by=by, reply=reply, complaint_until=None)
 
 
 class ComplaintStatus(models.TextChoices):

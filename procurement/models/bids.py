@@ -188,6 +188,11 @@ class Bid(models.Model):
     def price_context(self) -> str:
         return f"bid:{self.uuid}:price"
 
+    @property
+    def actor_context(self) -> str:
+        """Associated data of the sealed actor of this bid's audit entries before the opening."""
+        return f"bid:{self.uuid}:audit-actor"
+
     # --- conditions ---------------------------------------------------------------------------------
     def is_before_deadline(self: Any) -> bool:
         """Server time, whatever the client sends (DOMAIN.md: deadlines are server time)."""

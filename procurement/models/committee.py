@@ -94,6 +94,7 @@ class CommitteeStatus(models.TextChoices):
     SCORING = "scoring", _("Scoring")
     REPORTED = "reported", _("Report submitted")
     SUPERSEDED = "superseded", _("Superseded")
+    CLOSED = "closed", _("Closed (tender cancelled)")
 
 
 class Committee(FSMModelMixin, models.Model):
@@ -143,6 +144,12 @@ class Committee(FSMModelMixin, models.Model):
     )
     def supersede(self) -> None:
         """A new round replaces this one (re-evaluation after an upheld challenge)."""
+
+    @transition(
+        field=status, source=[CommitteeStatus.FORMING, CommitteeStatus.SCORING], target=CommitteeStatus.CLOSED
+    )
+    def close(self) -> None:
+        """The tender was cancelled while the committee was forming or scoring: it ends here."""
 
 
 class MemberStatus(models.TextChoices):

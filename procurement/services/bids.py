@@ -6,12 +6,15 @@ the few milliseconds each takes: a submission either commits before bidding clos
 ``submitted_at``, taken under the lock, is before the deadline) or finds the tender closed.
 
 Nothing here ever decrypts: the price is sealed at submission, documents at upload.
-Price, document names, sizes and hashes, and the bidder's identity never reach an audit summary or
-an audit object text (``Bid.__str__`` is the uuid), a notification, a log or a message.
+Price, document names, sizes and hashes, and the bidder's identity never reach an audit summary,
+an audit entry's actor (sealed, ``_audit_bid``) or object text (``Bid.__str__`` is the uuid), a
+notification, a log or a message.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,6 +112,37 @@ def _bidder_recipients(organisation_ids: Any) -> list[Any]:
     )
 
 
+def _audit_bid(
+    *,
+    by: Any,
+    action: str,
+    bid: Bid,
+    tender: Tender,
+    summary: dict[str, Any] | None = None,
+    sealed: dict[str, Any] | None = None,
+) -> None:
+    """Record a bidder's action on a bid before the opening. The entry names no actor in clear
+    (DOMAIN.md: not even the bidder's identity is known before the opening): the acting user's id and
+    e-mail are sealed under the tender key like the price, bound to the bid, with the tender's
+    reference and whatever ``sealed`` holds, so the trail does not tell how many bids a tender has
+    either. The opening reveals them in an ``audit.reveal_actors`` entry
+    (``procurement.services.opening``). ``summary`` stays in clear: nothing that names the bidder or
+    the tender."""
+    content = {"user": by.pk, "email": by.email, "tender": tender.reference, **(sealed or {})}
+    blob = sealing.seal_bytes(
+        key=tender_key_for(tender).as_wrapped(),
+        plaintext=json.dumps(content, ensure_ascii=False).encode(),
+        context=bid.actor_context,
+    )
+    audit_record(
+        actor=by,
+        action=action,
+        obj=bid,
+        summary=summary or {},
+        sealed_actor=base64.b64encode(blob).decode("ascii"),
+    )
+
+
 # --- Drafts and documents --------------------------------------------------------------------------
 
 
@@ -128,12 +162,7 @@ def bid_create_draft(*, tender: Tender, organisation: Organisation, by: Any) -> 
             code="already_submitted",
         )
     bid = Bid.objects.create(tender=tender, organisation=organisation, created_by=by)
-    audit_record(
-        actor=by,
-        action="bid.create_draft",
-        obj=bid,
-        summary={"tender": tender.reference},
-    )
+    _audit_bid(by=by, action="bid.create_draft", bid=bid, tender=tender)
     return bid
 
 
@@ -168,18 +197,14 @@ def bid_add_document(*, bid: Bid, name: str, stream: IO[bytes], by: Any) -> BidD
     )
     document.storage_name = default_storage.save(document.storage_name, ContentFile(ciphertext))
     document.save()
-    audit_record(
-        actor=by,
-        action="bid.add_document",
-        obj=bid,
-        summary={"tender": tender.reference},  # sealed: no name, size or hash of the document
-    )
+    # Sealed: no name, size or hash of the document.
+    _audit_bid(by=by, action="bid.add_document", bid=bid, tender=tender)
     return document
 
 
 @transaction.atomic
 def bid_remove_document(*, document: BidDocument, by: Any) -> None:
-    _tender, bid = _draft_for_change(document.bid, by)
+    tender, bid = _draft_for_change(document.bid, by)
     document = bid.documents.get(pk=document.pk)
     storage_name, shared = (
         document.storage_name,
@@ -189,7 +214,7 @@ def bid_remove_document(*, document: BidDocument, by: Any) -> None:
     document.delete()
     if not keep_file:
         transaction.on_commit(lambda: default_storage.delete(storage_name))
-    audit_record(actor=by, action="bid.remove_document", obj=bid, summary={"tender": bid.tender.reference})
+    _audit_bid(by=by, action="bid.remove_document", bid=bid, tender=tender)
 
 
 # --- Submission ------------------------------------------------------------------------------------
@@ -317,17 +342,15 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
         documents=[{"name": d.name, "size": d.size, "sha256": d.sha256} for d in documents],
     )
     if replaced is not None:
-        audit_record(actor=by, action="bid.replace", obj=replaced, summary={"replaced_by": bid.pk})
-    audit_record(
-        actor=by,
+        _audit_bid(by=by, action="bid.replace", bid=replaced, tender=tender, summary={"replaced_by": bid.pk})
+    _audit_bid(
+        by=by,
         action="bid.submit",
-        obj=bid,
-        summary={
-            # Sealed: no organisation, price or document detail (the salted bid hash reveals none).
-            "tender": tender.reference,
-            "receipt": receipt.number,
-            "bid_hash": digest,
-        },
+        bid=bid,
+        tender=tender,
+        # Sealed: no organisation, price or document detail (the salted bid hash reveals none).
+        summary={"bid_hash": digest},
+        sealed={"receipt": receipt.number},  # the receipt number names the tender
     )
     # No notification: the receipt page is the bidder's confirmation (and keeps the rush light).
     return bid
@@ -346,7 +369,7 @@ def bid_withdraw(*, bid: Bid, by: Any) -> Bid:
     with _before_deadline(tender):
         bid.withdraw()
     bid.save()
-    audit_record(actor=by, action="bid.withdraw", obj=bid, summary={"tender": tender.reference})
+    _audit_bid(by=by, action="bid.withdraw", bid=bid, tender=tender)
     return bid
 
 
@@ -379,7 +402,7 @@ def bid_replace(*, bid: Bid, by: Any) -> Bid:
         )
         for d in bid.documents.all()
     )
-    audit_record(actor=by, action="bid.replace_start", obj=draft, summary={"replaces": bid.pk})
+    _audit_bid(by=by, action="bid.replace_start", bid=draft, tender=tender, summary={"replaces": bid.pk})
     return draft
 
 
@@ -396,7 +419,7 @@ def bid_reconfirm(*, bid: Bid, by: Any) -> Bid:
     with _before_deadline(tender):
         bid.reconfirm()
     bid.save()
-    audit_record(actor=by, action="bid.reconfirm", obj=bid, summary={"tender": tender.reference})
+    _audit_bid(by=by, action="bid.reconfirm", bid=bid, tender=tender)
     return bid
 
 

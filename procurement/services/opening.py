@@ -9,6 +9,9 @@ audited.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -17,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import REVEAL_ACTION, SEALED_ACTOR_KEY, SEALED_ACTOR_LABEL, audit_record
 from accounts.exceptions import DomainError, NotAllowed
+from accounts.models import AuditEntry
 from accounts.notifications import notify
 from procurement import sealing
 from procurement.models import Bid, BidDocument, BidStatus, OpeningRecord, Tender, TenderStatus
@@ -139,6 +143,7 @@ def tender_open(*, tender: Tender, by: Any) -> OpeningRecord:
             "hash_failures": [line["bid"] for line in lines if not line["hash_ok"]],
         },
     )
+    _reveal_bid_actors(tender, permit, key, by)
     from procurement.services.qualification import tender_check_directory
 
     tender_check_directory(tender=tender, by=by)
@@ -151,6 +156,42 @@ def tender_open(*, tender: Tender, by: Any) -> OpeningRecord:
         obj=tender,
     )
     return record
+
+
+def _reveal_bid_actors(
+    tender: Tender, permit: sealing.OpeningPermit, key: sealing.WrappedKey, by: Any
+) -> None:
+    """From the opening on, the bidders' identities may be known: for every bid on the tender (opened,
+    withdrawn, replaced or left as a draft), one entry names the actors of its sealed entries
+    (seq → e-mail and user id) and what else each sealed (the receipt number), with the tender. The
+    sealed entries themselves are never changed: the chain stays intact."""
+    bids = {str(b.pk): b for b in Bid.objects.filter(tender=tender)}
+    sealed = (
+        AuditEntry.objects.filter(
+            object_type=Bid._meta.label_lower, object_id__in=list(bids), actor_label=SEALED_ACTOR_LABEL
+        )
+        .order_by("seq")
+        .only("seq", "object_id", "summary")
+    )
+    revealed: dict[str, dict[str, Any]] = {}
+    for entry in sealed:
+        bid = bids[entry.object_id]
+        try:
+            blob = base64.b64decode(entry.summary.get(SEALED_ACTOR_KEY, ""), validate=True)
+            identity = json.loads(
+                sealing.unseal_bytes(permit, key=key, ciphertext=blob, context=bid.actor_context)
+            )
+            email, user = str(identity["email"]), identity.get("user")
+        except (sealing.SealError, binascii.Error, ValueError, KeyError, TypeError):
+            email, user, identity = "(the sealed actor does not authenticate)", None, {}
+        found = revealed.setdefault(
+            entry.object_id, {"tender": tender.reference, "entries": {}, "users": {}, "sealed": {}}
+        )
+        found["entries"][str(entry.seq)] = email
+        found["users"][str(entry.seq)] = user
+        found["sealed"][str(entry.seq)] = {k: v for k, v in identity.items() if k not in ("user", "email")}
+    for bid_id, found in revealed.items():
+        audit_record(actor=by, action=REVEAL_ACTION, obj=bids[bid_id], summary=found)
 
 
 def bid_document_read(*, document: BidDocument, by: Any) -> bytes:

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -312,6 +313,40 @@ def tender_publish(*, tender: Tender, by: Any) -> Tender:
     return tender
 
 
+def _close_for_cancellation(*, tender: Tender, by: Any, reason: str) -> None:
+    """A cancelled tender leaves nothing running (issue 5): a committee still forming or scoring is
+    closed (its seats end; scoring is refused), and a challenge still pending is closed with the
+    cancellation's reason as its reply (it leaves the deadlines board)."""
+    from procurement.models import Challenge, ChallengeStatus, Committee, CommitteeStatus, MemberStatus
+
+    for committee in Committee.objects.select_for_update().filter(
+        tender=tender, status__in=[CommitteeStatus.FORMING, CommitteeStatus.SCORING]
+    ):
+        was = committee.status
+        committee.close()
+        committee.save()
+        audit_record(
+            actor=by, action="committee.close", obj=committee, summary={"was": was, "reason": reason}
+        )
+        members = committee.members.exclude(status=MemberStatus.DECLINED).select_related("user")
+        notify(
+            recipients=[m.user for m in members],
+            kind="committee.closed",
+            message=gettext_noop(
+                "Tender %(ref)s was cancelled: its evaluation committee is closed and your seat has ended."
+            ),
+            params={"ref": tender.reference},
+            url=reverse("procurement:my_seats"),
+            obj=tender,
+        )
+    for challenge in Challenge.objects.select_for_update().filter(
+        tender=tender, status=ChallengeStatus.PENDING
+    ):
+        challenge.close_for_cancellation(by=by, reply=reason)
+        challenge.save()
+        audit_record(actor=by, action="challenge.close", obj=challenge, summary={"reason": reason})
+
+
 @transaction.atomic
 def tender_cancel(*, tender: Tender, by: Any, reason: str) -> Tender:
     """Cancel before the contract is signed; the reason is published on the tender page."""
@@ -330,6 +365,7 @@ def tender_cancel(*, tender: Tender, by: Any, reason: str) -> Tender:
     from procurement.services.awards import tender_rescind_live_award
 
     tender_rescind_live_award(tender=tender, by=by, reason=reason)
+    _close_for_cancellation(tender=tender, by=by, reason=reason)
     if was_public:
         recipients = tender_interested_users(tender)
         if recipients:

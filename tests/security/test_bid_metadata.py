@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.audit import audit_record
 from accounts.documents import can_view_audit_extract
@@ -140,3 +141,72 @@ def test_every_document_kind_has_a_model_allow_list() -> None:
 
     assert _kinds
     assert [k.key for k in _kinds.values() if not k.models] == []
+
+
+def test_bid_entries_before_the_opening_name_no_actor_and_the_opening_reveals_them(
+    sealed: dict[str, Any],
+) -> None:
+    """Not even who bid is known before the opening (DOMAIN.md): a bidder's entries keep no user and
+    no e-mail in clear, only the actor sealed under the tender key; the opening names them in a new
+    entry (the sealed ones are never changed, the chain verifies)."""
+    from accounts.audit import REVEAL_ACTION, SEALED_ACTOR_KEY, SEALED_ACTOR_LABEL, audit_verify_chain
+
+    bid, supervisor = sealed["bid"], sealed["supervisor"]
+    owner = bid.submitted_by or bid.created_by
+    entries = list(AuditEntry.objects.filter(object_type="procurement.bid", object_id=str(bid.pk)))
+    assert len(entries) == 3
+    for entry in entries:
+        assert entry.actor_id is None
+        assert entry.actor_label == SEALED_ACTOR_LABEL
+        assert owner.email not in str(entry.content())
+        assert entry.summary[SEALED_ACTOR_KEY]  # the identity, sealed
+        # Nor which tender: the trail does not tell how many bids a tender has.
+        assert sealed["tender"].reference not in str(entry.content())
+
+    client = Client()
+    client.force_login(supervisor)
+    page = client.get(reverse("accounts:audit")).content.decode()
+    assert "bid.submit" in page
+    assert gettext("Sealed bidder") in page
+    assert owner.email not in page
+    assert owner.full_name not in page
+    # No extract button on the sealed bid's rows (the extract would be refused anyway).
+    assert f"document-request-accounts-audit_extract-procurement-bid-{bid.pk}" not in page
+    assert gettext("Sealed until the opening") in page
+
+    tender = pass_deadline(sealed["tender"])
+    tender_open(tender=tender, by=purchaser_of(tender))
+    reveal = AuditEntry.objects.get(action=REVEAL_ACTION, object_id=str(bid.pk))
+    assert reveal.summary["entries"] == {str(e.seq): owner.email for e in entries}
+    assert set(reveal.summary["users"].values()) == {owner.pk}
+    assert reveal.summary["tender"] == tender.reference
+    assert {r.get("receipt") for r in reveal.summary["sealed"].values()} == {None, bid.receipt.number}
+    assert audit_verify_chain()[1] is None
+    page = client.get(reverse("accounts:audit")).content.decode()
+    assert owner.email in page
+    assert gettext("revealed at the opening") in page
+    assert f"document-request-accounts-audit_extract-procurement-bid-{bid.pk}" in page
+    # The extract of the opened bid names the revealed actor.
+    from accounts.documents import build_audit_extract
+
+    actors = {row["actor"] for row in build_audit_extract(Bid.objects.get(pk=bid.pk)).context["entries"]}
+    assert owner.email in actors
+    assert SEALED_ACTOR_LABEL not in actors
+
+
+def test_a_tampered_sealed_actor_is_named_as_such_at_the_opening(sealed: dict[str, Any]) -> None:
+    """The sealed actor is bound to its bid: a ciphertext that does not authenticate is reported,
+    the opening goes on."""
+    from accounts.audit import REVEAL_ACTION, SEALED_ACTOR_KEY, audit_record
+
+    owner = sealed["bid"].created_by
+    other = Bid.objects.create(tender=sealed["tender"], organisation=make_bidder()[1], created_by=owner)
+    entry = AuditEntry.objects.filter(object_id=str(sealed["bid"].pk)).first()
+    assert entry is not None
+    moved = audit_record(
+        actor=None, action="bid.create_draft", obj=other, sealed_actor=entry.summary[SEALED_ACTOR_KEY]
+    )
+    tender = pass_deadline(sealed["tender"])
+    tender_open(tender=tender, by=purchaser_of(tender))
+    reveal = AuditEntry.objects.get(action=REVEAL_ACTION, object_id=str(other.pk))
+    assert reveal.summary["entries"][str(moved.seq)] == "(the sealed actor does not authenticate)"

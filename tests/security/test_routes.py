@@ -11,8 +11,11 @@ filled from real objects: GET, and for routes that answer GET with 405 an empty 
   (another department's tender, another organisation's bid: the ids are swapped);
 * the sealed-bid leak scan: before the opening no canary of A's bid (price, document name, document
   content) is in any response body for anyone but A's own staff, nor afterwards in a dump of the
-  database, the media store, the logs (DEBUG) or Redis. (``tests/procurement/test_sealed.py`` adds
-  the admin pages, e-mails and the opening itself.)
+  database, the media store, the logs (DEBUG), Redis or the search index (every record built for
+  indexing, and the database backend's results); the sealed bidder C's identity (its name, its
+  user's e-mail and full name) is in no response for any role (C's name only where every
+  organisation is listed) and in no search record outside the directory's own.
+  (``tests/procurement/test_sealed.py`` adds the admin pages, e-mails and the opening itself.)
 
 A route missing from the table fails with "new route <name>: add it to the security table": a new
 view cannot escape. Add one line to ``RULES`` after checking the view's real rule.
@@ -21,6 +24,7 @@ view cannot escape. Add one line to ``RULES`` after checking the view's real rul
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -33,7 +37,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from tests.security.routes import Route, all_routes, fill
-from tests.security.world import CANARIES, CANARY_NAME, ROLES, build_world
+from tests.security.world import CANARIES, CANARY_NAME, CANARY_ORG, IDENTITY_CANARIES, ROLES, build_world
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -47,7 +51,16 @@ class Rule:
 
 PUBLIC = Rule(public=True)
 LOGIN = Rule()
-OTHERS_BID = ("supplier_b", "purchaser_x", "purchaser_y", "superuser", "supervisor", "expert")
+OTHERS_BID = (
+    "supplier_b",
+    "purchaser_x",
+    "purchaser_y",
+    "superuser",
+    "supervisor",
+    "expert",
+    "evaluator",
+    "directory_admin",
+)
 NOT_X = ("purchaser_y", "supplier_a", "supplier_b")
 NOT_CONTRACT_PARTY = ("purchaser_y", "supplier_b")
 
@@ -227,6 +240,12 @@ RULES: dict[str, Rule] = {
     "ocds:extension_file": PUBLIC,
 }
 
+# Routes that list the published directory (or every organisation) whoever has bid: the sealed
+# bidder C is there as every listed organisation is, which says nothing about its bid.
+IDENTITY_LISTS: dict[str, str] = {
+    "api:organisations": "every organisation of the platform by its current name (open data)",
+}
+
 DENIED = {401, 403, 404, 405}
 # An empty POST that the API refuses for its body (400, 415) did nothing either.
 POST_REFUSED = {400, 403, 404, 405, 415}
@@ -317,6 +336,20 @@ def _check_no_canary(crawl: dict[str, Any], caplog: Any) -> None:
     ]
     assert not leaks, "\n".join(leaks)
     assert len(crawl["results"]) > 1000
+    # The sealed bidder's identity (C's name, its user's e-mail and name): for every role, on every
+    # route, but C's name where the whole directory is listed.
+    identity_leaks = [
+        f"{method} {name} as {role}: {found}"
+        for (name, role, method), (_status, _loc, body) in crawl["results"].items()
+        if (
+            found := [
+                c for c in IDENTITY_CANARIES if c in body and not (c == CANARY_ORG and name in IDENTITY_LISTS)
+            ]
+        )
+    ]
+    assert not identity_leaks, "\n".join(identity_leaks)
+
+    _check_search_index(crawl["world"])
 
     # The database, dumped as the backup would (dumpdata: every model, every field).
     dump = io.StringIO()
@@ -344,3 +377,46 @@ def _check_no_canary(crawl: dict[str, Any], caplog: Any) -> None:
             if client.type(key) == b"string":
                 value = client.get(key) or b""
                 assert not [c for c in CANARIES if c.encode() in value], key
+
+
+def _check_search_index(world: Any) -> None:
+    """The search index (issue 9): every record the search sources build for indexing, as the
+    Elasticsearch bulk action and the ``Document`` sent (``to_dict()``), the actions a change of the
+    sealed tender or of the directory sends, and the database backend's results for each canary. C's
+    name is allowed in the directory's own records (kind "organisation") only."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from portal.search import search
+    from portal.search.documents import DOCUMENTS
+    from portal.search.es import all_records, directory_actions, index_action, object_actions
+    from portal.search.sources import SOURCES
+
+    def leaks(text: str, kind: str) -> list[str]:
+        found = [c for c in CANARIES if c in text]
+        return found + [
+            c for c in IDENTITY_CANARIES if c in text and not (c == CANARY_ORG and kind == "organisation")
+        ]
+
+    problems: list[str] = []
+    indexed = 0
+    for kind in SOURCES:
+        for record in all_records(kind):
+            action = index_action(record)
+            document = DOCUMENTS[kind](meta={"id": action["_id"]}, **action["_source"]).to_dict()
+            text = json.dumps([record, action, document], cls=DjangoJSONEncoder, ensure_ascii=False)
+            if found := leaks(text, kind):
+                problems.append(f"index record {record['uid']}: {found}")
+            indexed += 1
+    tender = world.objects["sealed_tender"]
+    for action in [*object_actions("procurement.tender", tender.pk), *directory_actions()]:
+        text = json.dumps(action, cls=DjangoJSONEncoder, ensure_ascii=False)
+        if found := leaks(text, action["_source"]["kind"]):
+            problems.append(f"index action {action['_id']}: {found}")
+    for canary in [*CANARIES, *IDENTITY_CANARIES]:
+        for hit in search(canary).hits:
+            text = json.dumps(hit.__dict__, cls=DjangoJSONEncoder, ensure_ascii=False)
+            if found := leaks(text, hit.kind):
+                problems.append(f"search {canary!r}: {hit.kind} {hit.pk} {found}")
+    assert indexed > 5, "the index scan saw no records"
+    assert tender.reference in json.dumps(object_actions("procurement.tender", tender.pk))  # real
+    assert not problems, "\n".join(problems)

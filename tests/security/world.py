@@ -16,17 +16,18 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts.models import Notification, Role
+from accounts.models import Notification, Role, User
 from accounts.notifications import notify
 from procurement.models import Bid, CommitteeMember, Tender, TenderStatus
-from procurement.services.bids import bid_add_document, bid_create_draft, bid_submit
+from procurement.services.bids import bid_add_document, bid_create_draft, bid_submit, bid_withdraw
 from tests.conftest import _verified
 from tests.evaluation.factories import World as EvaluationWorld
 from tests.factories import DepartmentFactory, UserFactory
 from tests.procurement import award_setup
-from tests.procurement.bidding import PDF
+from tests.procurement.bidding import PDF, make_bidder
 from tests.procurement.bidding import make_tender as open_tender
 from tests.vendors.web import with_mfa
+from vendors.models import Organisation
 
 # The sealed bid's canaries: a distinctive price (and the ways a page could print it), a document
 # name and a document body. Before the opening none may appear anywhere.
@@ -35,6 +36,15 @@ PRICE_FORMS = ["9876543.21", "9876543", "9,876,543", "9 876 543", "987.654321"]
 CANARY_NAME = "CANARYNAME-7Q3"
 CANARY_BODY = "CANARYBODY-5150-纸条"
 CANARIES = [*PRICE_FORMS, CANARY_NAME, CANARY_BODY]
+# The sealed bidder's identity (DOMAIN.md: not even who bid is known before the opening): a third
+# organisation, C, bids on the sealed tender through a user of its own; its name, the user's e-mail
+# and full name are canaries too. C is in the published directory (it could not bid otherwise), so
+# its name legitimately shows where every organisation is listed (``IDENTITY_LISTS`` in
+# ``test_routes.py``); nowhere else.
+CANARY_EMAIL = "canary.bidder-4k8@example.test"
+CANARY_PERSON = "CANARYPERSON-Z9"
+CANARY_ORG = "CANARYORG-丙-6M"
+IDENTITY_CANARIES = [CANARY_EMAIL, CANARY_PERSON, CANARY_ORG]
 
 ROLES = (
     "anonymous",
@@ -83,6 +93,21 @@ def build_world() -> World:
     bid_b = bid_create_draft(tender=sealed, organisation=org_b, by=supplier_b)
     doc_b = bid_add_document(bid=bid_b, name="技术方案.pdf", stream=io.BytesIO(PDF), by=supplier_b)
     bid_b = bid_submit(bid=bid_b, price="500000.00", by=supplier_b)
+    # C bids, withdraws and bids again: every bid action before the opening is in the trail.
+    # Listed in the directory under another name, then renamed: the directory's own trail (its
+    # entries keep the name at listing time) does not carry the canary, so the audit page is
+    # checked for it like every other page.
+    bidder_c, org_c = make_bidder(cat=sealed.category)
+    Organisation.objects.filter(pk=org_c.pk).update(name=CANARY_ORG)
+    org_c.refresh_from_db()
+    User.objects.filter(pk=bidder_c.pk).update(email=CANARY_EMAIL, full_name=CANARY_PERSON)
+    bidder_c = User.objects.get(pk=bidder_c.pk)
+    for price in ("600000.00", "610000.00"):
+        bid_c = bid_create_draft(tender=sealed, organisation=org_c, by=bidder_c)
+        bid_add_document(bid=bid_c, name="方案.pdf", stream=io.BytesIO(PDF), by=bidder_c)
+        bid_c = bid_submit(bid=bid_c, price=price, by=bidder_c)
+        if price == "600000.00":
+            bid_withdraw(bid=bid_c, by=bidder_c)
     # Tenders of Y: one open, one draft.
     tender_y = open_tender(dept_y)
     draft_y = open_tender(dept_y, status=TenderStatus.DRAFT, deadline_in=timedelta(days=30))
@@ -117,6 +142,8 @@ def build_world() -> World:
             "sealed_tender": sealed,
             "bid_a": bid_a,
             "bid_b": bid_b,
+            "org_c": org_c,
+            "bid_c": bid_c,
             "doc_a": doc_a,
             "doc_b": doc_b,
             "tender_y": tender_y,
