@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +58,8 @@ MIME_TYPES = {
 }
 _MAX_CONTENT_TYPES_XML = 256 * 1024
 _MAX_ZIP_ENTRIES = 10_000
+
+logger = logging.getLogger(__name__)
 
 
 def max_file_bytes() -> int:
@@ -175,3 +181,41 @@ def check_upload(
         size=len(content),
         sha256=sha256_hex(content),
     )
+
+
+# --- storing an upload inside a service's transaction ----------------------------------------------
+
+
+@contextmanager
+def files_discarded_on_failure(storage: Storage | None = None) -> Iterator[Callable[[str], str]]:
+    """Files are not transactional: a service that stores an upload and then fails (a refused
+    write, a database error, a failed commit) would leave the file behind with no row pointing to
+    it. Wrap the service's transaction in this block and pass each stored name to ``keep``; if the
+    block raises, those files are deleted again::
+
+        with files_discarded_on_failure() as keep, transaction.atomic():
+            document.storage_name = keep(default_storage.save(name, content))
+            document.save()
+            audit_record(...)
+
+    Put the transaction *inside* the block, so a failed commit is caught too. (If a caller's outer
+    transaction rolls back later, the file stays: an orphan without a row, never a row without its
+    file.)"""
+    from django.core.files.storage import default_storage
+
+    store = storage or default_storage
+    stored: list[str] = []
+
+    def keep(name: str) -> str:
+        stored.append(name)
+        return name
+
+    try:
+        yield keep
+    except BaseException:
+        for name in stored:
+            try:
+                store.delete(name)
+            except Exception:  # the original error matters more than a failed clean-up
+                logger.warning("Could not delete %s after a failed service", name, exc_info=True)
+        raise
