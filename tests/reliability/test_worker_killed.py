@@ -62,7 +62,7 @@ def _wait(what: str, check: Any, timeout: float, log: Path | None = None) -> Any
 class Worker:
     """``celery worker`` as a subprocess on the test database, the test's media folder and broker."""
 
-    def __init__(self, name: str, log: Path) -> None:
+    def __init__(self, name: str, log: Path, **extra_env: str) -> None:
         db = connection.settings_dict
         env = {
             **os.environ,
@@ -70,6 +70,7 @@ class Worker:
             "CELERY_BROKER_URL": celery_app.conf.broker_url,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "CONN_MAX_AGE": "0",
+            **extra_env,
         }
         if db.get("PASSWORD"):
             env["PGPASSWORD"] = db["PASSWORD"]
@@ -98,6 +99,7 @@ class Worker:
             env=env,
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the whole worker can be killed at once
         )
         _wait("the worker to start", lambda: "ready." in self.output(), 90, log)
 
@@ -108,6 +110,11 @@ class Worker:
         """The prefork pool's child processes (the ones that run tasks)."""
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def kill_all(self) -> None:
+        """The whole worker (main process and pool) dies at once, as when its machine is lost."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -134,6 +141,14 @@ def worker(broker: Any, tmp_path: Path) -> Iterator[Worker]:
     w.stop()
 
 
+@pytest.fixture
+def workers(broker: Any, tmp_path: Path) -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for w in started:
+        w.stop()
+
+
 def _cpu_ticks(pid: int) -> int:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
@@ -149,29 +164,21 @@ def _long_extract_requested() -> GeneratedDocument:
     return document_request(kind="accounts.audit_extract", obj=department, by=supervisor)
 
 
-def test_worker_killed_mid_render_renders_the_document_once_again(worker: Worker) -> None:
-    document = _long_extract_requested()
-    doc = GeneratedDocument.objects.filter(pk=document.pk)
-
-    # Catch it in the middle: the document is marked RENDERING before WeasyPrint starts, and the pool
-    # process is burning CPU on it.
+def _caught_rendering(worker: Worker, doc: Any) -> int:
+    """Wait until the worker is in the middle of rendering; the pool process doing it."""
+    # The document is marked RENDERING before WeasyPrint starts, and the pool process is burning CPU.
     _wait("the worker to start rendering", lambda: doc.get().status == Status.RENDERING, 60, worker.log)
     (child,) = worker.pool_processes()
     before = _cpu_ticks(child)
     time.sleep(0.5)
     assert _cpu_ticks(child) > before, "the pool process is not working on the task"
     assert doc.get().status == Status.RENDERING  # still in the middle
-    os.kill(child, signal.SIGKILL)
+    return child
 
-    _wait(
-        "the worker to notice the lost process", lambda: "WorkerLostError" in worker.output(), 30, worker.log
-    )
-    _wait("the document to be rendered again", lambda: doc.get().status == Status.READY, 120, worker.log)
 
-    document = doc.get()
-    assert document.attempts == 2  # the killed attempt, and the one that finished
-    assert worker.pool_processes()
-    assert worker.pool_processes() != [child]  # a fresh pool process took over
+def _rendered_once(document: GeneratedDocument) -> None:
+    """One document, one file (the recorded one, with the recorded hash), one "issued" entry, no
+    failure notice, and the bytes a clean, uninterrupted render gives."""
     assert GeneratedDocument.objects.filter(kind=document.kind, object_id=document.object_id).count() == 1
     issued = AuditEntry.objects.filter(
         action="document.issue", object_type="accounts.generateddocument", object_id=str(document.pk)
@@ -179,13 +186,10 @@ def test_worker_killed_mid_render_renders_the_document_once_again(worker: Worker
     assert issued.count() == 1
     assert not AuditEntry.objects.filter(action="document.fail").exists()
     assert not Notification.objects.exists()  # no "document failed" notice to the requester
-
-    # One file in the media store, the one the record names, with the recorded hash ...
     files = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
     assert [str(p.relative_to(settings.MEDIA_ROOT)) for p in files] == [document.file.name]
     content = files[0].read_bytes()
     assert hashlib.sha256(content).hexdigest() == document.sha256 == issued.get().summary["sha256"]
-    # ... byte for byte what a clean, uninterrupted render of the same document gives.
     payload = document.payload
     clean = render_pdf(
         payload["template"],
@@ -197,3 +201,47 @@ def test_worker_killed_mid_render_renders_the_document_once_again(worker: Worker
     )
     assert hashlib.sha256(clean.content).hexdigest() == document.sha256
     assert clean.pages == document.pages
+
+
+def test_worker_killed_mid_render_renders_the_document_once_again(worker: Worker) -> None:
+    document = _long_extract_requested()
+    doc = GeneratedDocument.objects.filter(pk=document.pk)
+    child = _caught_rendering(worker, doc)
+    os.kill(child, signal.SIGKILL)  # the pool process, as the OOM killer would
+
+    _wait(
+        "the worker to notice the lost process", lambda: "WorkerLostError" in worker.output(), 30, worker.log
+    )
+    _wait("the document to be rendered again", lambda: doc.get().status == Status.READY, 120, worker.log)
+
+    document = doc.get()
+    assert document.attempts == 2  # the killed attempt, and the one that finished
+    assert worker.pool_processes()
+    assert worker.pool_processes() != [child]  # a fresh pool process took over
+    _rendered_once(document)
+
+
+VISIBILITY = 15  # seconds (CELERY_VISIBILITY_TIMEOUT) before Redis hands out a vanished worker's task
+
+
+def test_whole_worker_killed_mid_render_a_new_worker_renders_it_once(
+    workers: list[Worker], tmp_path: Path
+) -> None:
+    timeout = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY)}
+    first = Worker("reliability-lost", tmp_path / "first.log", **timeout)
+    workers.append(first)
+    document = _long_extract_requested()
+    doc = GeneratedDocument.objects.filter(pk=document.pk)
+    _caught_rendering(first, doc)
+    killed_at = time.monotonic()
+    first.kill_all()  # main process and pool at once: nobody is left to put the task back
+
+    second = Worker("reliability-new", tmp_path / "second.log", **timeout)
+    workers.append(second)
+    _wait("a new worker to render the document", lambda: doc.get().status == Status.READY, 120, second.log)
+    # It came back from the broker once the visibility timeout had passed, not sooner.
+    assert time.monotonic() - killed_at >= VISIBILITY
+    assert "render_document" in second.output()
+    document = doc.get()
+    assert document.attempts >= 2
+    _rendered_once(document)
