@@ -13,7 +13,7 @@ an audit object text (``Bid.__str__`` is the uuid), a notification, a log or a m
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -34,7 +34,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.notifications import notify
-from accounts.uploads import files_discarded_on_failure
+from accounts.uploads import atomic_discarding_files, discard_on_failure
 from procurement import sealing
 from procurement.models import Bid, BidDocument, BidReceipt, BidStatus, Tender, TenderKey, TenderStatus
 from procurement.uploads import check_upload
@@ -149,16 +149,10 @@ def _draft_for_change(bid: Bid, by: Any) -> tuple[Tender, Bid]:
     return tender, bid
 
 
+@atomic_discarding_files
 def bid_add_document(*, bid: Bid, name: str, stream: IO[bytes], by: Any) -> BidDocument:
     """Check an upload by its content and store it sealed (ciphertext only, via default_storage).
     If the transaction fails after the file is stored, the file is deleted again."""
-    with files_discarded_on_failure() as keep, transaction.atomic():
-        return _bid_add_document(bid=bid, name=name, stream=stream, by=by, keep=keep)
-
-
-def _bid_add_document(
-    *, bid: Bid, name: str, stream: IO[bytes], by: Any, keep: Callable[[str], str]
-) -> BidDocument:
     tender, bid = _draft_for_change(bid, by)
     used = bid.documents.aggregate(total=Sum("size"))["total"] or 0
     checked = check_upload(name=name, stream=stream, already_bytes=used)
@@ -174,7 +168,9 @@ def _bid_add_document(
     ciphertext = sealing.seal_bytes(
         key=tender_key_for(tender).as_wrapped(), plaintext=checked.content, context=document.seal_context
     )
-    document.storage_name = keep(default_storage.save(document.storage_name, ContentFile(ciphertext)))
+    document.storage_name = discard_on_failure(
+        default_storage.save(document.storage_name, ContentFile(ciphertext))
+    )
     document.save()
     audit_record(
         actor=by,

@@ -100,6 +100,26 @@ def bid_add_document_case() -> Case:
     )
 
 
+def tender_document_add_case() -> Case:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from procurement.services.tenders import tender_document_add
+
+    tender = bidding.make_tender(status=TenderStatus.DRAFT)
+    purchaser = bidding.purchaser_of(tender)
+    return Case(
+        call=lambda: tender_document_add(
+            tender=tender,
+            by=purchaser,
+            title="招标文件",
+            file=SimpleUploadedFile("招标文件.pdf", bidding.PDF),
+        ),
+        table=AUDIT,
+        when="NEW.action = 'tender.document_add'",  # after the file is stored and its row written
+        succeeded=lambda: Tender.objects.get(pk=tender.pk).documents.count() == 1,
+    )
+
+
 def close_bidding_case() -> Case:
     tender = bidding.make_tender()
     for _ in range(2):
@@ -196,6 +216,7 @@ def directory_publish_case() -> Case:
 CASES = {
     "bid_submit": bid_submit_case,
     "bid_add_document": bid_add_document_case,
+    "tender_document_add": tender_document_add_case,
     "tender_close_bidding": close_bidding_case,
     "award_confirm": award_confirm_case,
     "award_announce": award_announce_case,
