@@ -17,16 +17,23 @@ type's. Files are stored under a random or fixed name chosen by the service, nev
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, ParamSpec, TypeVar
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.core.files.storage import Storage
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +61,10 @@ MIME_TYPES = {
 }
 _MAX_CONTENT_TYPES_XML = 256 * 1024
 _MAX_ZIP_ENTRIES = 10_000
+
+logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def max_file_bytes() -> int:
@@ -175,3 +186,63 @@ def check_upload(
         size=len(content),
         sha256=sha256_hex(content),
     )
+
+
+# --- storing an upload inside a service's transaction ----------------------------------------------
+
+_stored_files: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("govbuy_stored_files", default=None)
+
+
+def discard_on_failure(name: str, storage: Storage | None = None) -> str:
+    """Register a file the service has just stored: if the service's transaction fails, the file is
+    deleted again. Call it inside a service decorated with ``atomic_discarding_files``."""
+    stored = _stored_files.get()
+    if stored is None:
+        logger.warning("discard_on_failure(%s) outside atomic_discarding_files: not tracked", name)
+        return name
+    if storage is None:
+        from django.core.files.storage import default_storage
+
+        storage = default_storage
+    stored.append((storage, name))
+    return name
+
+
+@contextmanager
+def files_discarded_on_failure() -> Iterator[Callable[..., str]]:
+    """Files are not transactional: a service that stores an upload and then fails (a refused
+    write, a database error, a failed commit) would leave the file behind with no row pointing to
+    it. Files registered with ``discard_on_failure`` inside this block are deleted if the block
+    raises; a nested block that succeeds hands its files to the enclosing one. Put the transaction
+    *inside* the block so a failed commit is caught too (``atomic_discarding_files`` does). If a
+    caller's own outer transaction rolls back later, outside any such block, the file stays: an
+    orphan without a row, never a row without its file."""
+    outer = _stored_files.get()
+    stored: list[tuple[Storage, str]] = []
+    token = _stored_files.set(stored)
+    try:
+        yield discard_on_failure
+    except BaseException:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except Exception:  # the original error matters more than a failed clean-up
+                logger.warning("Could not delete %s after a failed service", name, exc_info=True)
+        raise
+    else:
+        if outer is not None:
+            outer.extend(stored)
+    finally:
+        _stored_files.reset(token)
+
+
+def atomic_discarding_files(func: Callable[P, R]) -> Callable[P, R]:
+    """``@transaction.atomic`` for a service that stores files: the files it registers with
+    ``discard_on_failure`` are deleted again when its transaction does not commit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with files_discarded_on_failure(), transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper

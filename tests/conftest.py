@@ -106,7 +106,9 @@ def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
     )
     # The last test of a worker (nextitem None) has already taken the session's test database down
     # with it: nothing follows that could need the rows.
-    if not transactional or nextitem is None or blocking_manager_key not in item.config.stash:
+    # A skipped test (skipif: no PostgreSQL, no broker) set no fixture up, maybe not even the database.
+    ran = "django_db_setup" in getattr(item, "funcargs", {})
+    if not transactional or not ran or nextitem is None or blocking_manager_key not in item.config.stash:
         return
     from django.apps import apps as django_apps
 

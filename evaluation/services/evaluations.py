@@ -17,6 +17,7 @@ from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.models import EvaluatorOrganisation, User
 from accounts.notifications import notify
+from accounts.uploads import atomic_discarding_files, discard_on_failure
 from evaluation.grades import grade_for
 from evaluation.models import (
     SCORING_STATUSES,
@@ -269,7 +270,7 @@ def score_record(
     return score
 
 
-@transaction.atomic
+@atomic_discarding_files
 def evidence_upload(*, indicator: EvaluationIndicator, name: str, stream: IO[bytes], by: User) -> Evidence:
     """Evidence (documents, photos, records) for a leaf; the type is judged by the content."""
     from procurement.uploads import check_upload
@@ -285,6 +286,7 @@ def evidence_upload(*, indicator: EvaluationIndicator, name: str, stream: IO[byt
         uploaded_by=by,
     )
     evidence.file.save(checked.name, ContentFile(checked.content), save=False)
+    discard_on_failure(evidence.file.name)
     evidence.save()
     audit_record(
         actor=by,

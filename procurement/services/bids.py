@@ -37,6 +37,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.notifications import notify
+from accounts.uploads import atomic_discarding_files, discard_on_failure
 from procurement import sealing
 from procurement.models import Bid, BidDocument, BidReceipt, BidStatus, Tender, TenderKey, TenderStatus
 from procurement.uploads import check_upload
@@ -177,9 +178,10 @@ def _draft_for_change(bid: Bid, by: Any) -> tuple[Tender, Bid]:
     return tender, bid
 
 
-@transaction.atomic
+@atomic_discarding_files
 def bid_add_document(*, bid: Bid, name: str, stream: IO[bytes], by: Any) -> BidDocument:
-    """Check an upload by its content and store it sealed (ciphertext only, via default_storage)."""
+    """Check an upload by its content and store it sealed (ciphertext only, via default_storage).
+    If the transaction fails after the file is stored, the file is deleted again."""
     tender, bid = _draft_for_change(bid, by)
     used = bid.documents.aggregate(total=Sum("size"))["total"] or 0
     checked = check_upload(name=name, stream=stream, already_bytes=used)
@@ -195,7 +197,9 @@ def bid_add_document(*, bid: Bid, name: str, stream: IO[bytes], by: Any) -> BidD
     ciphertext = sealing.seal_bytes(
         key=tender_key_for(tender).as_wrapped(), plaintext=checked.content, context=document.seal_context
     )
-    document.storage_name = default_storage.save(document.storage_name, ContentFile(ciphertext))
+    document.storage_name = discard_on_failure(
+        default_storage.save(document.storage_name, ContentFile(ciphertext))
+    )
     document.save()
     # Sealed: no name, size or hash of the document.
     _audit_bid(by=by, action="bid.add_document", bid=bid, tender=tender)

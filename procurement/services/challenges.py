@@ -24,6 +24,7 @@ from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.models import User
 from accounts.notifications import msgid_param, notify
+from accounts.uploads import atomic_discarding_files, discard_on_failure
 from procurement.models import (
     Award,
     AwardStatus,
@@ -44,7 +45,7 @@ from procurement.uploads import check_upload
 from vendors.models import Organisation
 
 
-@transaction.atomic
+@atomic_discarding_files
 def challenge_file(
     *, award: Award, organisation: Organisation, by: Any, grounds: str, document: UploadedFile | None = None
 ) -> Challenge:
@@ -79,6 +80,7 @@ def challenge_file(
         checked = check_upload(name=document.name or "", stream=document)
         challenge.document_name = checked.name[:200]
         challenge.document.save("upload", ContentFile(checked.content), save=False)
+        discard_on_failure(challenge.document.name)
     challenge.save()
     audit_record(
         actor=by,

@@ -32,6 +32,7 @@ from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.models import User
 from accounts.notifications import msgid_param, notify
+from accounts.uploads import atomic_discarding_files, discard_on_failure
 from procurement.models import (
     Award,
     AwardStatus,
@@ -332,7 +333,7 @@ def _running(contract: Contract) -> None:
         raise DomainError(_("The contract is not in force."))
 
 
-@transaction.atomic
+@atomic_discarding_files
 def progress_report_submit(
     *, milestone: Milestone, by: Any, text: str, evidence: UploadedFile | None = None
 ) -> ProgressReport:
@@ -353,6 +354,7 @@ def progress_report_submit(
         checked = check_upload(name=evidence.name or "", stream=evidence)
         report.evidence_name = checked.name[:200]
         report.evidence.save("upload", ContentFile(checked.content), save=False)
+        discard_on_failure(report.evidence.name)
     report.save()
     milestone.submit_report()
     milestone.save()

@@ -23,6 +23,7 @@ from django_fsm import can_proceed
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.notifications import notify
+from accounts.uploads import atomic_discarding_files, discard_on_failure
 from procurement.compliance import ComplianceError, check_tender
 from procurement.models import (
     Amendment,
@@ -219,11 +220,12 @@ def _store_document(
         uploaded_by=by,
     )
     document.file.save(checked.name, ContentFile(checked.content), save=False)
+    discard_on_failure(document.file.name)
     document.save()
     return document
 
 
-@transaction.atomic
+@atomic_discarding_files
 def tender_document_add(
     *, tender: Tender, by: Any, title: str, file: File, replaces: TenderDocument | None = None
 ) -> TenderDocument:
@@ -501,7 +503,7 @@ def _mark_bids_reconfirm(tender: Tender, by: Any) -> None:
     bids_mark_reconfirm(tender=tender, by=by)
 
 
-@transaction.atomic
+@atomic_discarding_files
 def amendment_publish(
     *,
     tender: Tender,

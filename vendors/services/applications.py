@@ -20,7 +20,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError
 from accounts.notifications import notify
-from accounts.uploads import check_upload
+from accounts.uploads import atomic_discarding_files, check_upload, discard_on_failure
 from vendors.models import (
     CHECKLIST,
     REQUIRED_DOCUMENTS,
@@ -50,7 +50,7 @@ def _years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-@transaction.atomic
+@atomic_discarding_files
 def application_submit(
     *,
     organisation: Organisation,
@@ -109,6 +109,7 @@ def application_submit(
             sha256=checked.sha256,
         )
         document.file.save("document", ContentFile(checked.content), save=False)
+        discard_on_failure(document.file.name)
         document.save()
     audit_record(
         actor=by,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 from accounts.audit import audit_record
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.notifications import notify
-from accounts.uploads import check_upload
+from accounts.uploads import atomic_discarding_files, check_upload, discard_on_failure
 from vendors.models import Organisation, OrganisationMembership, OrganisationRelation, validate_credit_code
 from vendors.services.common import require
 
@@ -105,7 +105,7 @@ def _approvers_of(organisation: Organisation) -> list[Any]:
     return list(User.objects.filter(role=Role.DIRECTORY_ADMIN, is_active=True))
 
 
-@transaction.atomic
+@atomic_discarding_files
 def organisation_claim(
     *,
     organisation: Organisation | None = None,
@@ -149,6 +149,7 @@ def organisation_claim(
         )
         membership.certificate_name = checked.name
         membership.certificate.save("certificate", ContentFile(checked.content), save=False)
+        discard_on_failure(membership.certificate.name)
     membership.save()
     audit_record(
         actor=by,
