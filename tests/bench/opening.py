@@ -228,6 +228,12 @@ def run() -> dict[str, float | int]:
     notifications.notification_email_send = real_send
     if profiler:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+    from django.core.files.storage import default_storage
+
+    from procurement.models import BidDocument
+
+    for name in BidDocument.objects.filter(bid__tender=tender).values_list("storage_name", flat=True):
+        default_storage.delete(name)  # 64 MB of ciphertext in the run's temporary media directory
     if not record.all_hashes_ok or len(record.lines) != BIDS:
         raise RuntimeError(f"opening: {len(record.lines)} lines, all_hashes_ok={record.all_hashes_ok}")
     return {
