@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import documents
@@ -40,8 +42,19 @@ def _status(request: HttpRequest, document: GeneratedDocument) -> HttpResponse:
     return render(request, template, {"document": document})
 
 
+@csrf_exempt
 @require_POST
 def request_document(request: AuthenticatedRequest) -> HttpResponse:
+    """CSRF: checked for a signed-in user (or any request with a session). A visitor without a session
+    has no authority a forged request could borrow: what they may request (public documents) anyone
+    may request directly, rate-limited per address. So the cached public pages, which carry no token
+    (accounts/pagecache.py), can offer the document buttons."""
+    if request.user.is_authenticated or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return _request_document_protected(request)
+    return _request_document(request)
+
+
+def _request_document(request: AuthenticatedRequest) -> HttpResponse:
     """Ask for the current version of a document about an object (from the document button).
 
     An unknown kind, a model the kind is not about, an unknown object and an object the user may
@@ -70,6 +83,9 @@ def request_document(request: AuthenticatedRequest) -> HttpResponse:
     if is_htmx(request):
         return _status(request, document)
     return redirect("documents:status", pk=document.pk)
+
+
+_request_document_protected = csrf_protect(_request_document)
 
 
 @require_GET

@@ -3,15 +3,18 @@ from __future__ import annotations
 import contextlib
 
 from allauth.account.utils import perform_login
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import selectors, services
@@ -99,6 +102,32 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied
     page = Paginator(selectors.audit_entries(), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_list.html", {"page": page})
+
+
+@require_GET
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The language switch of cached public pages (no CSRF token there): sets the language cookie only.
+
+    A forged link can do no more than change the visitor's display language; the signed-in user's
+    saved language is changed only by ``set_language`` (POST, CSRF-checked).
+    """
+    language = request.GET.get("language", "")
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language and check_for_language(language):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 @require_POST

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors' public pages from the cache, before sessions/auth/CSRF (accounts/pagecache.py).
+    "accounts.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -142,6 +144,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Anonymous visitors' public pages are served from the cache for at most this long (0: off); any
+# change to public data makes them stale at once (accounts/pagecache.py).
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=60)
 
 # --- Celery ----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -346,6 +351,7 @@ SPECTACULAR_SETTINGS = {
         "EvaluationStatusEnum": "evaluation.models.evaluations.EvaluationStatus",
         "EvaluationKindEnum": "evaluation.models.evaluations.EvaluationKind",
         "IndicatorKindEnum": "evaluation.models.indicators.IndicatorKind",
+        "CriterionKindEnum": "procurement.models.tenders.ScoringCriterion.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

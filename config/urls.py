@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("accounts.urls_notifications")),
     path("", include("accounts.urls_documents")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("i18n/switch/", account_views.language_switch, name="language_switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -10,9 +10,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from accounts.pagecache import public_page
 from procurement.selectors import latest_public_notices
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     # config reads from every app; a broken import must fail loudly, not hide the notices.
     return render(request, "home.html", {"notices": latest_public_notices(10)})

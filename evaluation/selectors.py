@@ -58,6 +58,21 @@ def public_evaluations() -> QuerySet[Evaluation]:
     return evaluations_base().filter(status__in=PUBLIC_STATUSES).order_by("-published_at")
 
 
+def public_results(
+    *, year: int | None = None, category_id: int | None = None, department_id: int | None = None
+) -> QuerySet[Evaluation]:
+    """Published results as the public overview lists them (and its export, portal.exports), filtered
+    by the year of publication, the service category and the department."""
+    results = public_evaluations()
+    if year:
+        results = results.filter(published_at__year=year)
+    if category_id:
+        results = results.filter(category_id=category_id)
+    if department_id:
+        results = results.filter(department_id=department_id)
+    return results
+
+
 def indicator_tree(evaluation: Evaluation) -> list[EvaluationIndicator]:
     """The evaluation's indicators in display order (depth-first), each with ``depth`` set."""
     rows = list(evaluation.indicators.all().order_by("sort_order", "code"))

@@ -536,13 +536,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         _int(request.GET.get("category")),
         _int(request.GET.get("department")),
     )
-    results = selectors.public_evaluations()
-    if year:
-        results = results.filter(published_at__year=year)
-    if category:
-        results = results.filter(category_id=category)
-    if department:
-        results = results.filter(department_id=department)
+    results = selectors.public_results(year=year, category_id=category, department_id=department)
     distribution = selectors.grade_distribution(year=year, category_id=category, department_id=department)
     this_year = timezone.localdate().year
     query = "&".join(

@@ -111,26 +111,9 @@ def register(dataset: Dataset) -> Dataset:
 def _tenders(params: Any) -> QuerySet[Any]:
     """The public tender list with the list's own filters (same form, same selector)."""
     from procurement.forms.tenders import TenderFilterForm
-    from procurement.selectors.tenders import TenderFilters, tender_public_queryset
+    from procurement.selectors.tenders import tender_public_queryset
 
-    filters = TenderFilters()
-    form = TenderFilterForm(params or None)
-    if form.is_bound and form.is_valid():
-        cd = form.cleaned_data
-        tz = timezone.get_current_timezone()
-        filters = TenderFilters(
-            category=cd["category"].pk if cd.get("category") else None,
-            department=cd["department"].pk if cd.get("department") else None,
-            method=cd.get("method") or "",
-            status=cd.get("status") or "",
-            deadline_from=dt.datetime.combine(cd["deadline_from"], dt.time.min, tz)
-            if cd.get("deadline_from")
-            else None,
-            deadline_to=dt.datetime.combine(cd["deadline_to"], dt.time.max, tz)
-            if cd.get("deadline_to")
-            else None,
-            q=(cd.get("q") or "").strip(),
-        )
+    filters = TenderFilterForm(params or None).filters()
     return tender_public_queryset(filters)
 
 
@@ -299,17 +282,16 @@ register(
 
 
 def _directory(params: Any) -> QuerySet[Any]:
+    """The directory in force with the directory page's own filters (same form, same selector)."""
+    from vendors.forms import DirectoryFilterForm
     from vendors.models import DirectoryEntry
-    from vendors.selectors import current_version
+    from vendors.selectors import current_version, version_entries
 
     version = current_version()
     if version is None:
         return DirectoryEntry.objects.none()
-    return (
-        DirectoryEntry.objects.filter(version=version)
-        .select_related("version")
-        .order_by("organisation_name", "id")
-    )
+    filters = DirectoryFilterForm(params or None).filters()
+    return version_entries(version, **filters).select_related("version")
 
 
 register(
@@ -347,10 +329,23 @@ register(
 )
 
 
-def _evaluations(params: Any) -> QuerySet[Any]:
-    from evaluation.selectors import public_evaluations
+def _int_param(params: Any, name: str) -> int | None:
+    try:
+        return int(params.get(name) or 0) or None
+    except (TypeError, ValueError):
+        return None
 
-    return public_evaluations().select_related("organisation", "department", "category")
+
+def _evaluations(params: Any) -> QuerySet[Any]:
+    """Published results with the public overview's filters (year, category, department)."""
+    from evaluation.selectors import public_results
+
+    params = params or {}
+    return public_results(
+        year=_int_param(params, "year"),
+        category_id=_int_param(params, "category"),
+        department_id=_int_param(params, "department"),
+    ).select_related("organisation", "department", "category")
 
 
 register(

@@ -56,6 +56,19 @@ class DirectoryFilterForm(forms.Form):
     rating = forms.ChoiceField(label=_("Rating"), choices=RATING_CHOICES, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
 
+    def filters(self) -> dict[str, Any]:
+        """``vendors.selectors.version_entries`` keyword arguments (none if unbound or invalid): the
+        directory page and its export (portal.exports) filter alike."""
+        if not (self.is_bound and self.is_valid()):
+            return {}
+        cd = self.cleaned_data
+        return {
+            "search": cd["q"] or "",
+            "category": cd["category"],
+            "rating": cd["rating"],
+            "status": cd["status"],
+        }
+
 
 class StartDraftForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

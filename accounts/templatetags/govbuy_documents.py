@@ -27,5 +27,9 @@ def document_button_for(
         "object_id": object_id,
         "dom_id": f"document-request-{kind}-{object_type}-{object_id}".replace(".", "-"),
         "label": label,
-        "csrf_token": context.get("csrf_token"),
+        # Not on a cached public page (no per-visitor token there; a visitor's request needs none).
+        "public_page": getattr(context.get("request"), "public_page", False),
+        "csrf_token": None
+        if getattr(context.get("request"), "public_page", False)
+        else context.get("csrf_token"),
     }

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.pagecache import public_page
 from portal.search import SearchFilters, search
 from portal.search.base import FACET_NAMES
 
@@ -32,6 +33,7 @@ def _facet_links(facets: list[Any], params: dict[str, str]) -> list[dict[str, An
 
 
 @require_GET
+@public_page
 def search_page(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[:200]
     filters = SearchFilters.from_querydict(request.GET)

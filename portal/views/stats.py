@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.pagecache import public_page
 from portal import charts, exports, statistics
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -17,6 +18,7 @@ def _money_chart(rows: list[statistics.Row], attr: str, title: str, colour: int)
 
 
 @require_GET
+@public_page
 def statistics_page(request: HttpRequest) -> HttpResponse:
     stats = statistics.statistics()
     grade_series = [str(statistics.GRADE_LABELS[g]) for g in statistics.GRADE_LABELS]
@@ -54,7 +56,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def export(request: HttpRequest, dataset: str, fmt: str) -> StreamingHttpResponse:
-    """``/exports/<dataset>.<csv|xlsx>``; the tender list's filters (query string) apply."""
+    """``/exports/<dataset>.<csv|xlsx>``; the list page's filters (its query string) apply."""
     if dataset not in exports.DATASETS or fmt not in EXPORT_FORMATS:
         raise Http404
     return exports.export_response(exports.DATASETS[dataset], fmt, request.GET)

@@ -4,24 +4,34 @@ but the bid's own staff (documents) and, after the opening, the purchaser (price
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procurement.models import (
     Amendment,
     Award,
+    AwardStatus,
     Bid,
     BidDocument,
     Challenge,
     Clarification,
     Contract,
+    ContractStatus,
     ProcurementMethod,
     ScoringCriterion,
     Tender,
     TenderDocument,
 )
+from procurement.scoring import DEFAULT_NEUTRAL_SHARE
+
+# The states a published award or contract can be in (a confirmed award is not yet announced, a
+# draft or signed contract not yet published).
+PUBLIC_AWARD_STATUSES = [AwardStatus.ANNOUNCED, AwardStatus.CONTRACTED, AwardStatus.RESCINDED]
+PUBLIC_CONTRACT_STATUSES = [ContractStatus.PUBLISHED, ContractStatus.TERMINATED]
 
 
 class NamedRefSerializer(serializers.Serializer):
@@ -64,9 +74,19 @@ class TenderListSerializer(serializers.ModelSerializer):
 
 
 class CriterionSerializer(serializers.ModelSerializer):
+    """A scoring factor. ``kind`` ``past_performance`` (履约评价) is scored by the platform from the
+    bidders' final performance grades (docs/performance-evaluation.md); ``neutral_share`` is the
+    share of its points a bidder with no grade gets (null for a factor the committee scores)."""
+
+    neutral_share = serializers.SerializerMethodField()
+
     class Meta:
         model = ScoringCriterion
-        fields = ["name", "description", "max_points"]
+        fields = ["name", "description", "max_points", "kind", "neutral_share"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True))
+    def get_neutral_share(self, obj: ScoringCriterion) -> str | None:
+        return str(obj.neutral_share) if obj.is_computed else None
 
 
 class TenderDocumentSerializer(serializers.ModelSerializer):
@@ -179,9 +199,25 @@ class TenderFilterSerializer(serializers.Serializer):
 
 
 class CriterionInputSerializer(serializers.Serializer):
+    """One scoring factor, with the web form's rules (``procurement.forms.tenders.CriterionForm``)."""
+
     name = serializers.CharField(max_length=200)
-    max_points = serializers.DecimalField(max_digits=5, decimal_places=2)
+    max_points = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0.01"))
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(
+        choices=ScoringCriterion.Kind.choices,
+        default=ScoringCriterion.Kind.COMMITTEE,
+        help_text="`past_performance` (履约评价): scored by the platform, at most one per tender.",
+    )
+    neutral_share = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        default=DEFAULT_NEUTRAL_SHARE,
+        help_text="Past performance only: the share (per cent) of the points for a bidder with no "
+        "performance grade in the last three years.",
+    )
 
 
 class TenderInputSerializer(serializers.Serializer):
@@ -206,6 +242,18 @@ class TenderInputSerializer(serializers.Serializer):
     bid_deadline = serializers.DateTimeField(required=False, allow_null=True)
     opening_at = serializers.DateTimeField(required=False, allow_null=True)
     criteria = CriterionInputSerializer(many=True, required=False)
+
+    def validate_criteria(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.partial:
+            # A PATCH replaces the criteria whole: each one is validated in full, with its defaults
+            # (under a partial root DRF would let a criterion without points through).
+            full = CriterionInputSerializer(data=self.initial_data.get("criteria"), many=True)
+            full.is_valid(raise_exception=True)
+            value = list(full.validated_data)
+        kinds = [c["kind"] for c in value]
+        if kinds.count(ScoringCriterion.Kind.PAST_PERFORMANCE) > 1:
+            raise serializers.ValidationError(_("A tender has at most one past-performance scoring factor."))
+        return value
 
     def to_data(self, base: Any = None) -> tuple[Any, list[Any]]:
         """``TenderData`` (over ``base``'s values for a partial update) and the criteria list."""
@@ -282,24 +330,29 @@ class BidSerializer(serializers.ModelSerializer):
         except Bid.receipt.RelatedObjectDoesNotExist:
             return None
 
-    def _user(self) -> Any:
+    def _may(self, perm: str, obj: Bid) -> bool:
+        """The rule ``perm`` on the bid (without the superuser bypass, as ``procurement.services.bids.can``).
+
+        With ``own_bids`` in the context the caller's lists (``bids_owned_by``) have already decided
+        ``change_bid`` for every row in SQL, so ``read_bid_documents`` (``is_bid_opened & (... |
+        is_bid_owner)``) reduces to the bid being opened: no query per row."""
+        if self.context.get("own_bids"):
+            return perm == "procurement.change_bid" or obj.opened_at is not None
+        from procurement.services.bids import can
+
         request = self.context.get("request")
-        return getattr(request, "user", None)
+        user = getattr(request, "user", None)
+        return user is not None and can(user, perm, obj)
 
     @extend_schema_field(BidDocumentSerializer(many=True, allow_null=True))
     def get_documents(self, obj: Bid) -> Any:
-        user = self._user()
-        if user is None or not (
-            user.has_perm("procurement.change_bid", obj)
-            or user.has_perm("procurement.read_bid_documents", obj)
-        ):
+        if not (self._may("procurement.change_bid", obj) or self._may("procurement.read_bid_documents", obj)):
             return None
         return BidDocumentSerializer(obj.documents.all(), many=True).data
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
     def get_opened_price(self, obj: Bid) -> Any:
-        user = self._user()
-        if obj.opened_at is None or user is None or not user.has_perm("procurement.read_bid_documents", obj):
+        if obj.opened_at is None or not self._may("procurement.read_bid_documents", obj):
             return None
         return None if obj.opened_price is None else str(obj.opened_price)
 
@@ -321,8 +374,32 @@ class BidSubmitSerializer(serializers.Serializer):
 # --- Awards, challenges, contracts -----------------------------------------------------------------
 
 
+class PublicStatusFilterSerializer(serializers.Serializer):
+    """A public list's filter (pagination has its own parameters): ``status``, repeated for several
+    (none: every status)."""
+
+    status = serializers.MultipleChoiceField(choices=[], required=False)
+
+
+class AwardFilterSerializer(PublicStatusFilterSerializer):
+    status = serializers.MultipleChoiceField(
+        choices=[(s.value, s.label) for s in PUBLIC_AWARD_STATUSES],
+        required=False,
+        help_text="Only awards in these states; `announced` and `contracted` stand, `rescinded` was undone.",
+    )
+
+
+class ContractFilterSerializer(PublicStatusFilterSerializer):
+    status = serializers.MultipleChoiceField(
+        choices=[(s.value, s.label) for s in PUBLIC_CONTRACT_STATUSES],
+        required=False,
+        help_text="Only contracts in these states.",
+    )
+
+
 class AwardSerializer(serializers.ModelSerializer):
-    """An announced award (中标公告): public."""
+    """An announced award (中标公告): public. A rescinded award stays on the record with
+    ``status`` ``rescinded``, ``rescinded_at`` and ``rescind_reason``: it is not the current award."""
 
     tender = TenderRefSerializer(read_only=True)
     supplier = serializers.SerializerMethodField()
@@ -338,6 +415,8 @@ class AwardSerializer(serializers.ModelSerializer):
             "status",
             "announced_at",
             "challenge_until",
+            "rescinded_at",
+            "rescind_reason",
         ]
         read_only_fields = fields
 

@@ -11,8 +11,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -121,7 +121,7 @@ class TenderDetailView(APIView):
             from procurement.services.tenders import CriterionData
 
             criteria = [
-                CriterionData(name=c.name, max_points=c.max_points, description=c.description)
+                CriterionData(c.name, c.max_points, c.description, c.kind, c.neutral_share)
                 for c in tender.criteria.all()
             ]
         tender_update(tender=tender, by=request.user, data=data, criteria=criteria)
@@ -257,7 +257,11 @@ class BidListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self) -> QuerySet[Bid]:
-        return bid_selectors.bids_of_user(self.request.user).prefetch_related("documents")
+        return bid_selectors.bids_owned_by(self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # The queryset holds only the caller's own bids: no permission check per row.
+        return {**super().get_serializer_context(), "own_bids": True}
 
     @extend_schema(tags=TAG_BIDS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -271,11 +275,10 @@ class ResultListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self) -> QuerySet[Bid]:
-        return (
-            bid_selectors.bids_of_user(self.request.user)
-            .filter(opened_at__isnull=False)
-            .prefetch_related("documents")
-        )
+        return bid_selectors.bids_owned_by(self.request.user).filter(opened_at__isnull=False)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "own_bids": True}
 
     @extend_schema(tags=TAG_BIDS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -364,29 +367,59 @@ class BidWithdrawView(APIView):
 
 
 def public_awards() -> QuerySet[Award]:
+    """Every announced award (中标公告), rescinded ones included with their status, as the portal's
+    award export lists them: a rescinded award stays on the public record, marked as such."""
     return Award.objects.filter(announced_at__isnull=False).select_related("tender", "bid__organisation")
 
 
-class AwardListView(generics.ListAPIView):
+def public_contracts() -> QuerySet[Contract]:
+    return Contract.objects.filter(published_at__isnull=False).select_related(
+        "tender", "department", "organisation"
+    )
+
+
+class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """A public list (keyset-paginated) and detail of published rows: no authentication, GET only.
+
+    Subclasses give ``public_queryset`` and ``filter_serializer_class``, a serializer of the list's
+    query parameters whose ``status`` (when given) narrows the list; invalid parameters are a 400 in
+    the one error format, never a database error."""
+
+    permission_classes: list[Any] = []
+    filter_serializer_class: type[serializers.Serializer] = s.PublicStatusFilterSerializer
+
+    def public_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = self.public_queryset()
+        if self.action != "list":
+            return queryset
+        query = self.filter_serializer_class(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        statuses = query.validated_data.get("status")
+        return queryset.filter(status__in=statuses) if statuses else queryset
+
+
+@extend_schema(tags=TAG_AWARDS)
+@extend_schema_view(
+    list=extend_schema(
+        summary="Announced awards (中标公告)",
+        description="Announced awards, newest first, rescinded ones included: `status` says whether an "
+        "award stands (`announced`, `contracted`) or was rescinded (`rescinded`, with `rescinded_at` and "
+        "`rescind_reason`). Filter with `status` (repeat it for several).",
+        parameters=[s.AwardFilterSerializer],
+    ),
+    retrieve=extend_schema(summary="One announced award (rescinded ones too, with their status)"),
+)
+class AwardViewSet(PublicReadOnlyViewSet):
     """Announced awards (中标公告)."""
 
     serializer_class = s.AwardSerializer
-    permission_classes: list[Any] = []
-    queryset = public_awards()
+    filter_serializer_class = s.AwardFilterSerializer
 
-    @extend_schema(tags=TAG_AWARDS)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
-
-class AwardDetailView(generics.RetrieveAPIView):
-    serializer_class = s.AwardSerializer
-    permission_classes: list[Any] = []
-    queryset = public_awards()
-
-    @extend_schema(tags=TAG_AWARDS)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+    def public_queryset(self) -> QuerySet[Award]:
+        return public_awards()
 
 
 class AwardChallengeView(APIView):
@@ -434,32 +467,23 @@ class AwardChallengeView(APIView):
         return Response(s.ChallengeSerializer(challenge).data, status=201)
 
 
-def public_contracts() -> QuerySet[Contract]:
-    return Contract.objects.filter(published_at__isnull=False).select_related(
-        "tender", "department", "organisation"
-    )
-
-
-class ContractListView(generics.ListAPIView):
+@extend_schema(tags=TAG_AWARDS)
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published contracts (合同公告)",
+        description="Published contracts, newest first; filter with `status` (repeat it for several).",
+        parameters=[s.ContractFilterSerializer],
+    ),
+    retrieve=extend_schema(summary="One published contract"),
+)
+class ContractViewSet(PublicReadOnlyViewSet):
     """Published contracts (合同公告)."""
 
     serializer_class = s.ContractSerializer
-    permission_classes: list[Any] = []
-    queryset = public_contracts()
+    filter_serializer_class = s.ContractFilterSerializer
 
-    @extend_schema(tags=TAG_AWARDS)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
-
-class ContractDetailView(generics.RetrieveAPIView):
-    serializer_class = s.ContractSerializer
-    permission_classes: list[Any] = []
-    queryset = public_contracts()
-
-    @extend_schema(tags=TAG_AWARDS)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+    def public_queryset(self) -> QuerySet[Contract]:
+        return public_contracts()
 
 
 class AwardContractDraftView(APIView):

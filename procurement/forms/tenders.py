@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts import pagecache
 from accounts.models import Department
+from accounts.widgets import FastSelect
 from procurement.models import ProcurementMethod, ScoringCriterion, Tender, TenderDocument, TenderStatus
+from procurement.selectors.tenders import TenderFilters
 from procurement.services.tenders import CriterionData, TenderData
 from vendors.models import OrganisationKind, ServiceCategory
 
@@ -228,16 +235,32 @@ class AmendmentForm(forms.Form):
         self.fields["replaces"].queryset = tender.documents.filter(is_current=True)  # type: ignore[attr-defined]
 
 
+def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Active categories and departments for the public filters, cached per language until public
+    data changes (the page cache's generation)."""
+    key = f"tender-filter-choices:{get_language()}:{pagecache.generation()}"
+    found = cache.get(key)
+    if found is None:
+        found = (
+            [(c.pk, str(c)) for c in ServiceCategory.objects.filter(is_active=True)],
+            [(d.pk, str(d)) for d in Department.objects.all()],
+        )
+        cache.set(key, found, 300)
+    return found
+
+
 class TenderFilterForm(forms.Form):
+    """The public tender list's filters (also the tender export's). Category and department are ids."""
+
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    category = forms.ModelChoiceField(
-        label=_("Category"), queryset=ServiceCategory.objects.none(), required=False
+    category = forms.TypedChoiceField(
+        label=_("Category"), coerce=int, empty_value=None, required=False, widget=FastSelect
     )
-    department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.all(), required=False
+    department = forms.TypedChoiceField(
+        label=_("Department"), coerce=int, empty_value=None, required=False, widget=FastSelect
     )
-    method = forms.ChoiceField(label=_("Method"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
+    method = forms.ChoiceField(label=_("Method"), required=False, widget=FastSelect)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=FastSelect)
     deadline_from = forms.DateField(
         label=_("Deadline from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -247,8 +270,30 @@ class TenderFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = ServiceCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        categories, departments = filter_choices()
+        self.fields["category"].choices = [("", "---------"), *categories]  # type: ignore[attr-defined]
+        self.fields["department"].choices = [("", "---------"), *departments]  # type: ignore[attr-defined]
         self.fields["method"].choices = [("", _("Any")), *ProcurementMethod.choices]  # type: ignore[attr-defined]
         self.fields["status"].choices = [("", _("Any"))] + [  # type: ignore[attr-defined]
             c for c in TenderStatus.choices if c[0] != TenderStatus.DRAFT
         ]
+
+    def filters(self) -> TenderFilters:
+        """The selector's filters from valid input (an unbound or invalid form filters nothing)."""
+        if not (self.is_bound and self.is_valid()):
+            return TenderFilters()
+        cd = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        return TenderFilters(
+            category=cd.get("category"),
+            department=cd.get("department"),
+            method=cd.get("method") or "",
+            status=cd.get("status") or "",
+            deadline_from=dt.datetime.combine(cd["deadline_from"], dt.time.min, tz)
+            if cd.get("deadline_from")
+            else None,
+            deadline_to=dt.datetime.combine(cd["deadline_to"], dt.time.max, tz)
+            if cd.get("deadline_to")
+            else None,
+            q=(cd.get("q") or "").strip(),
+        )

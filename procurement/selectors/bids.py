@@ -30,6 +30,18 @@ def bids_of_user(user: Any) -> QuerySet[Bid]:
     )
 
 
+def bids_owned_by(user: Any) -> QuerySet[Bid]:
+    """The bids the user acts on as their owner, with their documents: ``procurement.change_bid``
+    (``is_supplier & is_member_of_owner_organisation``) decided once for the whole list in SQL, so
+    a list page makes the same queries whatever its size. Every row is the user's own bid: its
+    documents are theirs to see, its opened price once it is opened (``read_bid_documents``)."""
+    from accounts.rules import is_supplier
+
+    if not is_supplier(user):
+        return Bid.objects.none()
+    return bids_of_user(user).prefetch_related("documents")
+
+
 def bid_for_page(pk: int) -> Bid | None:
     return (
         Bid.objects.defer(*PAGE_FIELDS_DEFER)

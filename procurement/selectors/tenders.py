@@ -121,16 +121,41 @@ def _keyset(qs: QuerySet[Tender], cursor: str, page_size: int, before: str = "")
     )
 
 
+# The columns the public list page shows (and its keyset needs): a page loads nothing else.
+LIST_COLUMNS = (
+    "id",
+    "reference",
+    "title",
+    "method",
+    "budget",
+    "bid_deadline",
+    "status",
+    "published_at",
+    "department__name",
+    "category__name",
+    "category__name_en",
+)
+
+
 def tender_public_page(
-    filters: TenderFilters, cursor: str = "", page_size: int = PAGE_SIZE, *, before: str = ""
+    filters: TenderFilters,
+    cursor: str = "",
+    page_size: int = PAGE_SIZE,
+    *,
+    before: str = "",
+    columns: tuple[str, ...] | None = None,
 ) -> KeysetPage:
     """The public tender list (stable API: the portal, the API and the bench use it).
 
     Newest first by (published_at desc, id desc); ``cursor`` = ``KeysetPage.next_cursor`` of the page
     before, ``before`` = ``KeysetPage.prev_cursor`` to go back. Two pages never overlap or skip a row,
-    whatever is published meanwhile; no OFFSET and no COUNT, one query per page.
+    whatever is published meanwhile; no OFFSET and no COUNT, one query per page. ``columns`` (e.g.
+    ``LIST_COLUMNS``) limits what is loaded.
     """
-    return _keyset(tender_public_queryset(filters), cursor, page_size, before)
+    qs = tender_public_queryset(filters)
+    if columns:
+        qs = qs.only(*columns)
+    return _keyset(qs, cursor, page_size, before)
 
 
 def tender_department_list(department_id: int | None, status: str = "") -> QuerySet[Tender]:

@@ -123,7 +123,7 @@ def past_performance_guidance(neutral_share: Decimal) -> str:
         "Computed by the platform: the mean of the bidder's final performance grades published in "
         "the three years up to the bid deadline (优 100%%, 良 80%%, 中 60%%, 差 0%%) times the points; "
         "no grade in that period: %(share)s%% of the points."
-    ) % {"share": neutral_share.normalize()}
+    ) % {"share": format(neutral_share.normalize(), "f")}  # 60, not 6E+1
 
 
 def _replace_criteria(tender: Tender, criteria: list[CriterionData]) -> None:

@@ -6,20 +6,22 @@ Every object view checks its permission: anonymous visitors are sent to sign in,
 
 from __future__ import annotations
 
-import datetime as dt
 import mimetypes
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import DomainError
+from accounts.pagecache import public_page
 from procurement import calendar, compliance
 from procurement.forms.tenders import (
     AmendmentForm,
@@ -36,6 +38,7 @@ from procurement.models import (
     Amendment,
     CategorySubscription,
     Clarification,
+    ProcurementMethod,
     Tender,
     TenderDocument,
     TenderStatus,
@@ -70,29 +73,18 @@ def _form_error(form: Any, exc: DomainError, aliases: dict[str, str] | None = No
 # --- public portal ---------------------------------------------------------------------------------
 
 
+@public_page
 def tender_list(request: HttpRequest) -> HttpResponse:
     """Published tenders, newest first, filtered; keyset pages (no COUNT over the table)."""
     form = TenderFilterForm(request.GET or None)
-    filters = selectors.TenderFilters()
-    if form.is_bound and form.is_valid():
-        cd = form.cleaned_data
-        tz = timezone.get_current_timezone()
-        filters = selectors.TenderFilters(
-            category=cd["category"].pk if cd["category"] else None,
-            department=cd["department"].pk if cd["department"] else None,
-            method=cd["method"],
-            status=cd["status"],
-            deadline_from=dt.datetime.combine(cd["deadline_from"], dt.time.min, tz)
-            if cd["deadline_from"]
-            else None,
-            deadline_to=dt.datetime.combine(cd["deadline_to"], dt.time.max, tz)
-            if cd["deadline_to"]
-            else None,
-            q=cd["q"].strip(),
-        )
+    filters = form.filters()
     page = selectors.tender_public_page(
-        filters, cursor=request.GET.get("after", ""), before=request.GET.get("before", "")
+        filters,
+        cursor=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        columns=selectors.LIST_COLUMNS,
     )
+    _label_rows(page.items)
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
@@ -103,6 +95,24 @@ def tender_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _label_rows(tenders: list[Tender]) -> None:
+    """What the list shows per row, worked out once per page rather than per cell: choice labels (a
+    ``get_FOO_display`` call flattens and translates every choice), links and China-time deadlines."""
+    methods = {value: str(label) for value, label in ProcurementMethod.choices}
+    statuses = {value: str(label) for value, label in TenderStatus.choices}
+    detail = reverse("procurement:tender_detail", args=[0])
+    prefix = detail[: detail.rindex("/0/") + 1]
+    china = ZoneInfo("Asia/Shanghai")  # as the page's own {% timezone %} block
+    for tender in tenders:
+        tender.list_url = f"{prefix}{tender.pk}/"  # type: ignore[attr-defined]
+        tender.method_label = methods.get(tender.method, tender.method)  # type: ignore[attr-defined]
+        tender.status_label = statuses.get(tender.status, tender.status)  # type: ignore[attr-defined]
+        local = timezone.localtime(tender.bid_deadline, china) if tender.bid_deadline else None
+        tender.deadline_iso = local.isoformat() if local else ""  # type: ignore[attr-defined]
+        tender.deadline_text = local.strftime("%Y-%m-%d %H:%M") if local else ""  # type: ignore[attr-defined]
+
+
+@public_page
 def tender_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The tender page: terms, key dates (Asia/Shanghai), documents, clarifications, amendments, state."""
     try:
@@ -168,6 +178,7 @@ def _calendar_warnings(tender: Tender, report: compliance.ComplianceReport | Non
     return list(dict.fromkeys([*(report.warnings if report else []), *warnings]))
 
 
+@public_page
 def tender_notice(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The announcement (采购公告), with its cancellation or failure notice when there is one."""
     result = _tender(request, pk, "procurement.view_tender")

@@ -58,6 +58,7 @@ class ApiWorld:
     leaf: EvaluationIndicator
     published_evaluation: Evaluation
     directory_version_id: int
+    evaluation_world: EvaluationWorld
 
     def client(self, role: str, language: str = "en") -> APIClient:
         client = APIClient()
@@ -118,6 +119,7 @@ def build_world() -> ApiWorld:
         leaf=leaf,
         published_evaluation=published_evaluation,
         directory_version_id=version.pk,
+        evaluation_world=eval_world,
     )
 
 

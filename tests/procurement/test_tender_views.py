@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -340,6 +341,27 @@ def test_list_filters(client: Client, owner: Any) -> None:
     ).content.decode()
     assert consultation.reference in page
     assert tender.reference not in page
+
+
+def test_list_rows_show_labels_links_and_china_time_from_one_query(
+    client: Client, owner: Any, django_assert_num_queries: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from procurement.models import Tender
+
+    tender = make_published(owner, method="competitive_consultation", title="磋商项目")
+    Tender.objects.filter(pk=tender.pk).update(bid_deadline=datetime(2027, 3, 1, 1, 30, tzinfo=UTC))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("procurement:tender_list"), {"q": "磋商"}).content.decode()
+    assert f'<a href="{tender.get_absolute_url()}">磋商项目</a>' in page
+    assert "Competitive consultation" in page  # the method's label, in the reader's language
+    assert '<time datetime="2027-03-01T09:30:00+08:00">2027-03-01 09:30</time>' in page
+    # the filters come from the cache after the first page: the list itself is one query
+    client.cookies["sessionid"] = "none"  # past the page cache
+    client.get(reverse("procurement:tender_list"))
+    with django_assert_num_queries(1):
+        client.get(reverse("procurement:tender_list"), {"category": tender.category_id})
 
 
 def test_list_pages_by_keyset_newest_first(client: Client, owner: Any) -> None:

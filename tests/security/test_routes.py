@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {
     "healthz": PUBLIC,
     "dashboard": LOGIN,
     "set_language": PUBLIC,
+    "language_switch": PUBLIC,
     "javascript-catalog": PUBLIC,
     "accounts:invitations": owner(("supplier_a", "expert", "evaluator", "supervisor"), ("purchaser_x",)),
     "accounts:invitation_accept": PUBLIC,  # the e-mailed token is the credential

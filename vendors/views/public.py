@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
+from accounts.pagecache import public_page
 from vendors import profile, selectors, selectors_web
 from vendors.forms import DirectoryFilterForm
 from vendors.models import DirectoryEntry, DirectoryVersion, Organisation, ServiceCategory
@@ -21,20 +22,13 @@ from vendors.views.common import guarded, paginate
 def entries_page(request: HttpRequest, version: DirectoryVersion | None) -> dict[str, Any]:
     """The filter form and the requested page of ``version``'s entries."""
     form = DirectoryFilterForm(request.GET or None)
-    filters: dict[str, Any] = {}
-    if form.is_bound and form.is_valid():
-        cd = form.cleaned_data
-        filters = {
-            "search": cd["q"] or "",
-            "category": cd["category"],
-            "rating": cd["rating"],
-            "status": cd["status"],
-        }
+    filters = form.filters()
     entries = selectors.version_entries(version, **filters) if version is not None else []
     page, query = paginate(request, entries)
     return {"form": form, "page": page, "query": query, "version": version}
 
 
+@public_page
 def directory(request: HttpRequest) -> HttpResponse:
     """The directory in force: the latest published version, searchable and filtered."""
     context = entries_page(request, selectors.current_version())
@@ -42,6 +36,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, "vendors/directoryentry_list.html", context)
 
 
+@public_page
 def version_detail(request: HttpRequest, number: int) -> HttpResponse:
     """One published version's entries, as it was published."""
     version = selectors_web.published_version(number)
@@ -97,6 +92,7 @@ def diff_rows(diff: Any) -> list[dict[str, Any]]:
     return rows
 
 
+@public_page
 def version_list(request: HttpRequest) -> HttpResponse:
     versions = list(selectors_web.published_versions_with_counts())
     # Each version is compared with the one before it (the list is newest first).
@@ -104,6 +100,7 @@ def version_list(request: HttpRequest) -> HttpResponse:
     return render(request, "vendors/directoryversion_list.html", {"pairs": pairs})
 
 
+@public_page
 def version_diff(request: HttpRequest, number: int) -> HttpResponse:
     """What changed from an earlier published version (``?from=N``, default the previous one)."""
     new = selectors_web.published_version(number)
@@ -144,6 +141,7 @@ def version_export(request: HttpRequest, number: int, fmt: str) -> HttpResponseB
     return response
 
 
+@public_page
 def organisation_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
     """An organisation's public profile: identity, its entry in every published version, and the
     sections later apps register (contracts, performance record)."""
