@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.models.signals import post_save
 
 from accounts.models.audit import GENESIS_HASH, AuditEntry
 
@@ -86,6 +87,17 @@ def audit_record_many(
             entries[0].save(force_insert=True)
         else:
             AuditEntry.objects.bulk_create(entries, batch_size=500)
+            # ``bulk_create`` sends no signal: send each entry's ``post_save`` as ``save()`` would
+            # (the public page cache counts every audit entry as a change; accounts.pagecache).
+            for entry in entries:
+                post_save.send(
+                    sender=AuditEntry,
+                    instance=entry,
+                    created=True,
+                    update_fields=None,
+                    raw=False,
+                    using=entry._state.db,
+                )
         return entries
 
 
