@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from accounts import documents, navigation, notifications, pagecache
+        from accounts import checks, documents, navigation, notifications, pagecache  # noqa: F401 (checks register)
 
         navigation.register_defaults()
         navigation.register(_("Inbox"), "notifications:inbox", signed_in=True, order=15)

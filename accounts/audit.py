@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.models.signals import post_save
 
 from accounts.models.audit import GENESIS_HASH, AuditEntry
 
@@ -42,6 +43,31 @@ SEALED_ACTOR_KEY = "sealed_actor"
 REVEAL_ACTION = "audit.reveal_actors"
 
 
+def _entry(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None,
+    summary: dict[str, Any] | None,
+    sealed_actor: str | None = None,
+) -> AuditEntry:
+    summary = dict(summary or {})
+    if sealed_actor is not None:
+        actor = None
+        summary[SEALED_ACTOR_KEY] = sealed_actor
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    label = SEALED_ACTOR_LABEL if sealed_actor is not None else str(actor or "system")
+    return AuditEntry(
+        actor=actor if is_user else None,
+        actor_label=(actor.email if is_user else label)[:254],
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:300] if obj is not None else "",
+        summary=_plain(summary),
+    )
+
+
 def audit_record(
     *,
     actor: Any,
@@ -57,30 +83,53 @@ def audit_record(
     then names no actor in clear (no user, label ``SEALED_ACTOR_LABEL``) and keeps the ciphertext in
     its summary; ``actor`` is ignored. Used for a bidder's actions before the opening (DOMAIN.md:
     not even the bidder's identity is known before then)."""
-    summary = dict(summary or {})
     if sealed_actor is not None:
-        actor = None
-        summary[SEALED_ACTOR_KEY] = sealed_actor
+        entry = _entry(actor=None, action=action, obj=obj, summary=summary, sealed_actor=sealed_actor)
+        return _append([entry])[0]
+    return audit_record_many(actor=actor, items=[(action, obj, summary)])[0]
+
+
+def audit_record_many(
+    *,
+    actor: Any,
+    items: Iterable[tuple[str, models.Model | None, dict[str, Any] | None]],
+) -> list[AuditEntry]:
+    """Append one entry per ``(action, obj, summary)``, in order, chained as if appended one by one
+    (same content and hashes as that many ``audit_record`` calls), with one chain lock, one read of
+    the chain's head and one bulk insert: a service recording a row per bid does not pay a
+    round trip per row."""
+    entries = [_entry(actor=actor, action=action, obj=obj, summary=summary) for action, obj, summary in items]
+    return _append(entries)
+
+
+def _append(entries: list[AuditEntry]) -> list[AuditEntry]:
+    if not entries:
+        return []
     with transaction.atomic():
         _lock_chain()
         last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
-        is_user = actor is not None and getattr(actor, "is_authenticated", False)
-        label = SEALED_ACTOR_LABEL if sealed_actor is not None else str(actor or "system")
-        entry = AuditEntry(
-            seq=(last.seq + 1) if last else 1,
-            created_at=datetime.now(UTC),
-            actor=actor if is_user else None,
-            actor_label=(actor.email if is_user else label)[:254],
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            object_repr=str(obj)[:300] if obj is not None else "",
-            summary=_plain(summary),
-            prev_hash=last.hash if last else GENESIS_HASH,
-        )
-        entry.hash = entry.compute_hash()
-        entry.save(force_insert=True)
-        return entry
+        seq, prev = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+        now = datetime.now(UTC)  # under the lock: created_at follows seq, as with one append at a time
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.prev_hash, entry.created_at = seq, prev, now
+            entry.hash = prev = entry.compute_hash()
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        else:
+            AuditEntry.objects.bulk_create(entries, batch_size=500)
+            # ``bulk_create`` sends no signal: send each entry's ``post_save`` as ``save()`` would
+            # (the public page cache counts every audit entry as a change; accounts.pagecache).
+            for entry in entries:
+                post_save.send(
+                    sender=AuditEntry,
+                    instance=entry,
+                    created=True,
+                    update_fields=None,
+                    raw=False,
+                    using=entry._state.db,
+                )
+        return entries
 
 
 @dataclass(frozen=True)

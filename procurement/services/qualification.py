@@ -9,6 +9,7 @@ fewer than ``GOVBUY_MIN_QUALIFIED_BIDS`` (default 3) bids qualify in a public te
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, audit_record_many
 from accounts.exceptions import DomainError, NotAllowed
 from accounts.notifications import notify
 from procurement.models import Bid, BidStatus, Tender, TenderStatus
@@ -42,26 +43,30 @@ def tender_check_directory(*, tender: Tender, by: Any) -> int:
     if not can(by, "procurement.review_qualification", tender):
         raise NotAllowed()
     tender = _lock_tender(tender.pk)
-    failing = 0
     today = today_in_shanghai()
-    for bid in Bid.objects.filter(tender=tender, status__in=REVIEW_STATES).select_related("organisation"):
+    bids = list(Bid.objects.filter(tender=tender, status__in=REVIEW_STATES).select_related("organisation"))
+    results: dict[tuple[bool, str], list[int]] = defaultdict(list)
+    entries = []
+    for bid in bids:
         refusal, version = bid_eligibility_refusal(tender=tender, organisation=bid.organisation, on=today)
-        reason = str(refusal.message) if refusal else ""
-        Bid.objects.filter(pk=bid.pk).update(
-            review_eligible=refusal is None, review_eligibility_reason=reason
+        results[(refusal is None, str(refusal.message) if refusal else "")].append(bid.pk)
+        entries.append(
+            (
+                "bid.directory_check",
+                bid,
+                {
+                    "eligible": refusal is None,
+                    "reason_code": refusal.code if refusal else "",
+                    "version": version,
+                },
+            )
         )
-        failing += refusal is not None
-        audit_record(
-            actor=by,
-            action="bid.directory_check",
-            obj=bid,
-            summary={
-                "eligible": refusal is None,
-                "reason_code": refusal.code if refusal else "",
-                "version": version,
-            },
-        )
-    return failing
+    # One update per distinct answer and one audit append for all the bids (200 bids at an opening
+    # were ~1,400 round trips one by one).
+    for (eligible, reason), ids in results.items():
+        Bid.objects.filter(pk__in=ids).update(review_eligible=eligible, review_eligibility_reason=reason)
+    audit_record_many(actor=by, items=entries)
+    return sum(len(ids) for (eligible, _reason), ids in results.items() if not eligible)
 
 
 def _review(bid: Bid, by: Any) -> tuple[Tender, Bid]:

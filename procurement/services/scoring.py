@@ -30,6 +30,7 @@ from accounts.notifications import notify
 from procurement import scoring
 from procurement.models import (
     Bid,
+    BidStatus,
     Committee,
     CommitteeMember,
     CommitteeStatus,
@@ -104,10 +105,15 @@ def past_performance_window(tender: Tender) -> tuple[date, date]:
     return since, until
 
 
-def past_performance(tender: Tender, bids: list[Bid]) -> dict[str, Any] | None:
+def past_performance(
+    tender: Tender, bids: list[Bid], criteria: list[ScoringCriterion] | None = None
+) -> dict[str, Any] | None:
     """The platform's past-performance points of each bid, with the grades they rest on, or None
-    when the tender has no such factor. One query for all bidders (vendors' performance record)."""
-    criterion = next((c for c in tender.criteria.all() if c.is_computed), None)
+    when the tender has no such factor. One query for all bidders (vendors' performance record),
+    plus one for the criteria unless the caller has them (``criteria``: all the tender's)."""
+    criterion = next(
+        (c for c in (tender.criteria.all() if criteria is None else criteria) if c.is_computed), None
+    )
     if criterion is None:
         return None
     since, until = past_performance_window(tender)
@@ -169,11 +175,16 @@ def all_submitted(committee: Committee) -> bool:
 
 
 def compute_results(committee: Committee) -> dict[str, Any]:
-    """The ranking and every member's scores, as stored in the report (JSON-ready, Decimals as text)."""
+    """The ranking and every member's scores, as stored in the report (JSON-ready, Decimals as text).
+
+    Five queries whatever the size of the committee, bids and criteria (qualified bids, criteria,
+    past-performance grades, members, scores as plain tuples) when the committee comes with its
+    tender, as ``report_submit`` loads it; a test holds the budget."""
     tender = committee.tender
     bids = qualified_bids(tender)
-    criteria = committee_criteria(tender)
-    performance = past_performance(tender, list(bids))
+    all_criteria = list(tender.criteria.all())
+    criteria = [c for c in all_criteria if not c.is_computed]
+    performance = past_performance(tender, bids, all_criteria)
     members = list(
         committee.members.filter(status=MemberStatus.SUBMITTED)
         .select_related("user")
@@ -181,15 +192,22 @@ def compute_results(committee: Committee) -> dict[str, Any]:
     )
     points: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)
     comments: dict[tuple[int, int], dict[int, str]] = defaultdict(dict)
-    for s in Score.objects.filter(member__in=members, bid__in=bids):
-        points[(s.member_id, s.bid_id)][s.criterion_id] = s.points
-        comments[(s.member_id, s.bid_id)][s.criterion_id] = s.comment
+    rows = Score.objects.filter(
+        member__committee=committee,
+        member__status=MemberStatus.SUBMITTED,
+        bid__tender=tender,
+        bid__status=BidStatus.QUALIFIED,
+    ).values_list("member_id", "bid_id", "criterion_id", "points", "comment")
+    for member_id, bid_id, criterion_id, value, comment in rows:
+        points[(member_id, bid_id)][criterion_id] = value
+        comments[(member_id, bid_id)][criterion_id] = comment
     prices = {b.pk: b.opened_price for b in bids}
     if any(p is None for p in prices.values()):
         raise DomainError(_("A qualified bid has no opened price."))
-    member_totals = {
-        b.pk: [scoring.member_total(points[(m.pk, b.pk)].values()) for m in members] for b in bids
+    totals = {
+        (m.pk, b.pk): scoring.member_total(points[(m.pk, b.pk)].values()) for b in bids for m in members
     }
+    member_totals = {b.pk: [totals[(m.pk, b.pk)] for m in members] for b in bids}
     ranked = scoring.rank_bids(
         scoring.compute_bid_scores(
             prices={k: v for k, v in prices.items() if v is not None},
@@ -233,7 +251,7 @@ def compute_results(committee: Committee) -> dict[str, Any]:
                 "member_scores": [
                     {
                         "member": m.pk,
-                        "total": str(scoring.member_total(points[(m.pk, r.key)].values())),
+                        "total": str(totals[(m.pk, r.key)]),
                         "criteria": {
                             str(c.pk): {
                                 "points": str(points[(m.pk, r.key)].get(c.pk, "")),

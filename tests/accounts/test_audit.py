@@ -263,3 +263,37 @@ def test_malformed_expectation_is_refused(chain: list[AuditEntry]) -> None:
     code, _out, err = _verify_expecting("five:abc")
     assert code == 1
     assert "SEQ:HASH" in err
+
+
+@pytest.mark.django_db
+def test_a_batch_of_entries_continues_the_chain(django_assert_max_num_queries: Any) -> None:
+    """``audit_record_many`` appends entries chained exactly as one-by-one appends, in a fixed
+    number of queries (the opening records one entry per bid)."""
+    from django.db.models.signals import post_save
+
+    from accounts.audit import audit_record_many
+
+    actor = UserFactory()
+    first = audit_record(actor=actor, action="test.single", obj=actor, summary={"n": 0})
+    items = [("test.batch", actor, {"n": n}) for n in range(1, 41)]
+    saved: list[int] = []
+
+    def receiver(sender: Any, instance: AuditEntry, created: bool, **kwargs: Any) -> None:
+        saved.append(instance.seq)
+
+    post_save.connect(receiver, sender=AuditEntry, dispatch_uid="test-audit-batch")
+    try:
+        with django_assert_max_num_queries(8):
+            batch = audit_record_many(actor=actor, items=items)
+    finally:
+        post_save.disconnect(dispatch_uid="test-audit-batch", sender=AuditEntry)
+    assert saved == [e.seq for e in batch]  # post_save per entry, as save() sends (the page cache)
+    assert [e.seq for e in batch] == list(range(first.seq + 1, first.seq + 41))
+    assert batch[0].prev_hash == first.hash
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(batch))
+    stored = AuditEntry.objects.get(seq=batch[-1].seq)
+    assert stored.hash == stored.compute_hash() == batch[-1].hash
+    assert stored.summary == {"n": 40}
+    assert stored.actor_id == actor.pk
+    assert audit_verify_chain() == (41, None)
+    assert audit_record_many(actor=actor, items=[]) == []

@@ -21,6 +21,8 @@ SCENARIO_MODULES = [
     "tests.bench.pdf",
     "tests.bench.export",
     "tests.bench.portal",
+    "tests.bench.opening",
+    "tests.bench.scoring",
 ]
 
 

@@ -135,3 +135,39 @@ def test_directory_and_evaluations_exports(client: Any) -> None:
 def test_unknown_dataset_or_format_is_404(client: Any, db: Any) -> None:
     assert client.get(reverse("portal:export", args=["bids", "csv"])).status_code == 404
     assert client.get(reverse("portal:export", args=["tenders", "pdf"])).status_code == 404
+
+
+def test_export_queries_do_not_grow_with_rows(client: Any, data: dict[str, Any]) -> None:
+    """Rows are read as tuples through one query (no query per row for a related name or label)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from procurement.models import Tender
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            rows = _csv(client, "tenders")
+        return len(rows), len(captured.captured_queries)
+
+    count()  # warm: the filter form's cached choices and the page cache's generation are read once
+    rows_before, queries_before = count()
+    first = data["tenders"][0]
+    Tender.objects.bulk_create(
+        Tender(
+            department=first.department,
+            reference=f"JMEXQ-{n:04d}",
+            title=f"增加的项目{n}",
+            category=first.category,
+            budget=D("1000.00") + n,
+            published_at=first.published_at,
+            bid_deadline=first.bid_deadline,
+            opening_at=first.opening_at,
+            status="published",
+            created_by=first.created_by,
+        )
+        for n in range(60)
+    )
+    count()
+    rows_after, queries_after = count()
+    assert rows_after == rows_before + 60
+    assert queries_after == queries_before
