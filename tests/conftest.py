@@ -19,6 +19,22 @@ from config.celery import app as celery_app
 from tests.factories import PASSWORD, DepartmentFactory, MembershipFactory, UserFactory
 
 
+def pytest_configure(config: Any) -> None:
+    """Parallel workers (pytest -n) each get their own Redis broker database, as they get their own
+    cache: a test's real worker (tests/reliability, tests/accounts/test_worker.py) must not take
+    another worker's messages (14 is the first worker's, as in .ci/run)."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if worker and url.startswith("redis://"):
+        db = (14, 6, 5, 4, 3, 2, 1, 0)[int(worker.removeprefix("gw") or 0) % 8]
+        url = re.sub(r"/\d+$", f"/{db}", url)
+        os.environ["CELERY_BROKER_URL"] = url
+        settings.CELERY_BROKER_URL = url
+        celery_app.conf.broker_url = url
+
+
 @pytest.fixture(autouse=True)
 def _isolation(settings: Any, tmp_path: Any) -> Iterator[None]:
     """Each test: its own media folder, local e-mail outbox, empty cache, Celery run in-process."""
@@ -92,6 +108,17 @@ def verified_user() -> Any:
     return _verified
 
 
+_SKIPPED_AT_SETUP = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "setup" and report.skipped:
+        item.stash[_SKIPPED_AT_SETUP] = True
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
     """A transactional test (live server, ``transaction=True``) ends by flushing every table, the
@@ -106,8 +133,9 @@ def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
     )
     # The last test of a worker (nextitem None) has already taken the session's test database down
     # with it: nothing follows that could need the rows.
-    # A skipped test (skipif: no PostgreSQL, no broker) set no fixture up, maybe not even the database.
-    ran = "django_db_setup" in getattr(item, "funcargs", {})
+    # A test skipped before it started (skipif: no PostgreSQL, no broker) set no fixture up, maybe not
+    # even the database: nothing was flushed. (``item.funcargs`` cannot tell: it is empty after teardown.)
+    ran = not item.stash.get(_SKIPPED_AT_SETUP, False)
     if not transactional or not ran or nextitem is None or blocking_manager_key not in item.config.stash:
         return
     from django.apps import apps as django_apps
