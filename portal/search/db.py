@@ -30,7 +30,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet, Value
+from django.db.models import BooleanField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
@@ -132,7 +132,7 @@ def matching(query: str, filters: SearchFilters) -> QuerySet[SearchEntry]:
         if postgres:
             qs = qs.filter(_has_all(terms))
         else:
-            padded = qs.alias(_terms=Concat(Value(" "), "terms", Value(" ")))
+            padded = qs.alias(_terms=Concat(Value(" "), "terms", Value(" "), output_field=TextField()))
             for term in terms:
                 padded = padded.filter(_terms__contains=f" {term} ")
             qs = padded
