@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import defaultdict
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet, TextField, Value
+from django.db.models import BooleanField, Count, DateTimeField, F, Min, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
@@ -38,10 +39,14 @@ from portal.models import SearchEntry
 
 from .base import PAGE_SIZE, SearchFilters, SearchResult, decode_cursor, encode_cursor
 from .facets import build_facets, empty_counts
-from .sources import hit_from_record
+from .sources import CHINA, hit_from_record
 from .table import fold, record_of
 
 FACET_SCAN_LIMIT = 2_000
+# PostgreSQL: words whose rarest lexeme is in at most RARE_ROWS rows are found through the GIN index
+# (and the matches sorted); commoner words walk the date index over the newest WINDOW_ROWS rows.
+RARE_ROWS = 3_000
+WINDOW_ROWS = 20_000
 # What a reference number looks like (JMMZ-2026-0001, HT-JMMZ-0001, a credit code): only then is the
 # query also compared with the reference.
 REFERENCE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
@@ -105,20 +110,25 @@ def tsquery(lexemes: list[str]) -> str:
     return " & ".join("'" + x.replace("\\", "\\\\").replace("'", "''") + "'" for x in lexemes)
 
 
-def _has_all(lexemes: list[str]) -> RawSQL:
-    return RawSQL("grams @@ %s::tsquery", [tsquery(lexemes)], output_field=BooleanField())
+def _grams(lexemes: list[str], *, indexed: bool) -> RawSQL:
+    """``grams`` has every lexeme. ``indexed=False`` writes the same test as a function call, which
+    the GIN index cannot answer, so PostgreSQL walks the date index instead."""
+    sql = "grams @@ %s::tsquery" if indexed else "ts_match_vq(grams, %s::tsquery)"
+    return RawSQL(sql, [tsquery(lexemes)], output_field=BooleanField())  # noqa: S611 (constant SQL; the query is a parameter)
 
 
-def matching(query: str, filters: SearchFilters) -> QuerySet[SearchEntry]:
+def matching(query: str, filters: SearchFilters, *, indexed: bool = True) -> QuerySet[SearchEntry]:
     """The rows that match the query and the filters (unordered)."""
     postgres = connection.vendor == "postgresql"
     qs = SearchEntry.objects.all()
     words = query_words(query)
+    terms = filter_terms(filters)
+    lexemes = list(dict.fromkeys(g for word in words for g in word_grams(word))) if postgres else []
     if words:
         text = Q()
         if postgres:
-            lexemes = list(dict.fromkeys(g for word in words for g in word_grams(word)))
-            text &= Q(_has_all(lexemes))
+            text &= Q(_grams(lexemes + terms, indexed=indexed))
+            terms = []  # in the same tsquery
             # Bigrams of a 1- or 2-character word are the word itself: nothing to confirm.
             words = [word for word in words if len(word) > 2]
         for word in words:
@@ -127,10 +137,9 @@ def matching(query: str, filters: SearchFilters) -> QuerySet[SearchEntry]:
         if REFERENCE.fullmatch(stripped):
             text |= Q(reference=stripped.upper())
         qs = qs.filter(text)
-    terms = filter_terms(filters)
     if terms:
         if postgres:
-            qs = qs.filter(_has_all(terms))
+            qs = qs.filter(_grams(terms, indexed=indexed))
         else:
             padded = qs.alias(_terms=Concat(Value(" "), "terms", Value(" "), output_field=TextField()))
             for term in terms:
@@ -152,40 +161,148 @@ def _after(cursor: list[Any]) -> Q | None:
     return Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk))
 
 
+# --- choosing the plan (PostgreSQL) -----------------------------------------------------------------
+_STATS: dict[str, Any] = {"at": -1e9}
+STATS_SECONDS = 300
+
+
+def _frequencies() -> tuple[dict[str, float], float]:
+    """How common each common lexeme of ``grams`` is (``pg_stats``, from ANALYZE; with the column's
+    statistics target of 1,000 up to 10,000 lexemes) and the number of rows; read once per
+    ``STATS_SECONDS``."""
+    now = time.monotonic()
+    if now - _STATS["at"] > STATS_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
+                "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+                "WHERE s.tablename = %s AND s.attname = 'grams' AND s.schemaname = current_schema()",
+                [SearchEntry._meta.db_table],
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            elems, freqs, rows = row
+            # For tsvector the frequencies end with the minimum and the maximum (ts_typanalyze).
+            _STATS.update(freqs=dict(zip(elems, freqs[:-2], strict=False)), rows=max(rows, 0))
+        else:
+            _STATS.update(freqs={}, rows=0.0)
+        _STATS["at"] = now
+    return _STATS["freqs"], _STATS["rows"]
+
+
+def _estimated_rows(lexemes: list[str]) -> float:
+    """At most how many rows have every lexeme: the count of the rarest one. (PostgreSQL's own
+    estimate multiplies the lexemes' frequencies as if independent, which for the bigrams of one
+    word, always found together, is far too low and leads it to sort tens of thousands of rows.)"""
+    freqs, rows = _frequencies()
+    if not rows:
+        return float("inf")
+    # A lexeme ANALYZE did not list is rarer than every listed one: the GIN index answers it.
+    return min(freqs.get(lexeme, 0.0) for lexeme in lexemes) * rows
+
+
+def _dates(filters: SearchFilters) -> Q:
+    """The year filter as a range of ``published_at`` (China time) too, so that a walk of the date
+    index starts in that year instead of filtering its way down to it."""
+    if not filters.year or not 1900 < filters.year < 3000:
+        return Q()
+    start = dt.datetime(filters.year, 1, 1, tzinfo=CHINA)
+    return Q(published_at__gte=start, published_at__lt=start.replace(year=filters.year + 1))
+
+
+def _window_start(where: Q) -> dt.datetime | None:
+    """The date of the ``WINDOW_ROWS``-th newest row (of the year filter, after the cursor), or None
+    when there are fewer: one index-only scan of the date index, no OFFSET."""
+    newest = (
+        SearchEntry.objects.filter(where)
+        .order_by("-published_at", "-pk")
+        .annotate(_window_date=F("published_at"))
+        .values("_window_date")[:WINDOW_ROWS]
+    )
+    window = newest.aggregate(oldest=Min("_window_date"), rows=Count("_window_date"))
+    return window["oldest"] if window["rows"] >= WINDOW_ROWS else None
+
+
+def _newest(qs: QuerySet[SearchEntry], *, by_date_index: bool) -> QuerySet[SearchEntry]:
+    if by_date_index:
+        return qs.order_by("-published_at", "-pk")
+    # An expression the date index cannot provide: the planner takes the GIN bitmap and sorts the
+    # (few) matches.
+    shifted = RawSQL("published_at + interval '0 seconds'", [], output_field=DateTimeField())
+    return qs.order_by(shifted.desc(), "-pk")
+
+
 class DatabaseBackend:
     name = "database"
 
     def search(
         self, query: str, filters: SearchFilters, cursor: str = "", page_size: int = PAGE_SIZE
     ) -> SearchResult:
-        found = matching(query, filters)
-        page = found
         after = decode_cursor(cursor) if cursor else None
-        condition = _after(after) if after is not None else None
-        if condition is not None:
-            page = page.filter(condition)
-        rows = list(page.order_by("-published_at", "-pk").only(*HIT_COLUMNS)[: page_size + 1])
+        keyset = _after(after) if after is not None else None
+        lexemes = self._lexemes(query, filters)
+        want = page_size + 1
+        if lexemes is None or _estimated_rows(lexemes) <= RARE_ROWS:
+            # SQLite, no condition on grams, or rare words: one plan (the GIN index for rare words).
+            found = matching(query, filters)
+            page = found.filter(keyset) if keyset is not None else found
+            rows = list(_newest(page, by_date_index=lexemes is None).only(*HIT_COLUMNS)[:want])
+            terms = list(
+                _newest(found, by_date_index=lexemes is None).values_list("terms", flat=True)[
+                    :FACET_SCAN_LIMIT
+                ]
+            )
+            truncated = len(terms) >= FACET_SCAN_LIMIT
+        else:
+            # Common words: newest first along the date index, over the newest WINDOW_ROWS rows at
+            # most; what the window does not fill comes from the GIN index (the word is then rare
+            # in the older rows, so few rows are sorted).
+            dates = _dates(filters)
+            start = _window_start(dates & keyset if keyset is not None else dates)
+            walked = matching(query, filters, indexed=False).filter(dates)
+            window = walked.filter(published_at__gte=start) if start is not None else walked
+            page = window.filter(keyset) if keyset is not None else window
+            rows = list(_newest(page, by_date_index=True).only(*HIT_COLUMNS)[:want])
+            terms = list(
+                _newest(window, by_date_index=True).values_list("terms", flat=True)[:FACET_SCAN_LIMIT]
+            )
+            truncated = start is not None or len(terms) >= FACET_SCAN_LIMIT
+            if len(rows) < want and start is not None:
+                older = matching(query, filters).filter(dates, published_at__lt=start)
+                rows += list(_newest(older, by_date_index=False).only(*HIT_COLUMNS)[: want - len(rows)])
+                terms += list(
+                    _newest(older, by_date_index=False).values_list("terms", flat=True)[
+                        : FACET_SCAN_LIMIT - len(terms)
+                    ]
+                )
+                truncated = len(terms) >= FACET_SCAN_LIMIT
         shown = rows[:page_size]
         next_cursor = ""
         if len(rows) > page_size:
             last = shown[-1]
             next_cursor = encode_cursor([last.published_at.isoformat(), last.pk])
         hits = [hit_from_record(record_of(entry)) for entry in shown]
-        counts, truncated = facet_counts(found)
         return SearchResult(
             hits=hits,
-            facets=build_facets(counts, filters),
+            facets=build_facets(facet_counts(terms), filters),
             next_cursor=next_cursor,
             backend=self.name,
             facets_truncated=truncated,
         )
 
+    @staticmethod
+    def _lexemes(query: str, filters: SearchFilters) -> list[str] | None:
+        """The lexemes the rows must have on PostgreSQL (None: SQLite, or no words and no filters)."""
+        if connection.vendor != "postgresql":
+            return None
+        lexemes = [g for word in query_words(query) for g in word_grams(word)] + filter_terms(filters)
+        return lexemes or None
 
-def facet_counts(found: QuerySet[SearchEntry]) -> tuple[dict[str, dict[str, int]], bool]:
-    """Facet counts from the terms of the newest ``FACET_SCAN_LIMIT`` matches (one query)."""
-    terms = list(found.order_by("-published_at", "-pk").values_list("terms", flat=True)[:FACET_SCAN_LIMIT])
+
+def facet_counts(rows: list[str]) -> dict[str, dict[str, int]]:
+    """Facet counts from the ``terms`` of the matches counted."""
     merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in terms:
+    for row in rows:
         for term in row.split():
             prefix, _sep, value = term.partition("=")
             name = TERM_FACETS.get(prefix)
@@ -194,4 +311,4 @@ def facet_counts(found: QuerySet[SearchEntry]) -> tuple[dict[str, dict[str, int]
     counts = empty_counts()
     for name, values in merged.items():
         counts[name] = dict(values)
-    return counts, len(terms) >= FACET_SCAN_LIMIT
+    return counts

@@ -203,8 +203,39 @@ def test_a_search_makes_a_fixed_number_of_queries(django_assert_max_num_queries:
     record = build()
     table.rebuild()
     for query in ("养老", "", "不存在的词", record.tender_2025.reference):
-        with django_assert_max_num_queries(4):  # page, facets, category and department labels
+        # page and facets (on PostgreSQL, for common words: the window probe, and page and facets
+        # again from the older rows), category and department labels, the lexeme statistics
+        # (PostgreSQL, once every few minutes)
+        with django_assert_max_num_queries(8):
             search(query, SearchFilters(), page_size=2)
+
+
+@pytest.mark.parametrize("plan", ["common", "rare"])
+def test_both_plans_page_through_the_same_results(plan: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL walks the date index over a window of the newest rows for common words, then the
+    GIN index for older rows; rare words go to the GIN index at once. Both find the same, in order."""
+    from portal.search import db
+
+    tenders = titled(*[f"第{i}号养老服务" if i % 3 else f"第{i}号助残服务" for i in range(12)])
+    build()
+    table.rebuild()
+    expected = [(h.kind, h.pk) for h in search("服务", SearchFilters(), page_size=100).hits]
+    assert len(expected) > 12
+    monkeypatch.setattr(db, "WINDOW_ROWS", 3)
+    monkeypatch.setattr(db, "_estimated_rows", lambda lexemes: 0 if plan == "rare" else 10**9)
+    for query, filters in (("服务", SearchFilters()), ("养老", SearchFilters(kind="tender", year=2026))):
+        paged, cursor = [], ""
+        for _ in range(30):
+            result = search(query, filters, cursor=cursor, page_size=2)
+            paged += [(h.kind, h.pk) for h in result.hits]
+            if not (cursor := result.next_cursor):
+                break
+        full = search(query, filters, page_size=100).hits
+        assert paged == [(h.kind, h.pk) for h in full]
+        if query == "服务":
+            assert paged == expected
+        else:
+            assert {pk for _kind, pk in paged} >= {t.pk for i, t in enumerate(tenders) if i % 3}
 
 
 @pytest.mark.postgres
@@ -217,7 +248,7 @@ def test_postgres_uses_the_grams_index() -> None:
     qs = matching("社区矫正", SearchFilters(year=2026))
     sql, params = qs.query.sql_with_params()
     assert "grams @@" in sql
-    assert "'社区' & '区矫' & '矫正'" in params
+    assert "'社区' & '区矫' & '矫正' & 'y=2026'" in params
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)

@@ -30,6 +30,7 @@ class Command(BaseCommand):
             from portal.search import table
 
             counts = table.rebuild(options["kind"] or list(KINDS), out=self.stdout.write)
+            table.vacuum()
             self.stdout.write(self.style.SUCCESS(f"Search table: {sum(counts.values())} rows."))
             return
         from portal.search import es
