@@ -46,7 +46,7 @@ FACET_SCAN_LIMIT = 2_000
 # PostgreSQL: words whose rarest lexeme is in at most RARE_ROWS rows are found through the GIN index
 # (and the matches sorted); commoner words walk the date index over the newest WINDOW_ROWS rows.
 RARE_ROWS = 3_000
-WINDOW_ROWS = 20_000
+WINDOW_ROWS = 5_000
 # What a reference number looks like (JMMZ-2026-0001, HT-JMMZ-0001, a credit code): only then is the
 # query also compared with the reference.
 REFERENCE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
