@@ -182,10 +182,14 @@ def test_latin_letters_digits_and_reference_numbers() -> None:
     assert found(a.reference.lower()) == {a.pk}  # the reference is compared upper-case
 
 
-@pytest.mark.parametrize("query", ["'", "\\", "a'b", "&|!():*", "'养老' | '服务'", "%", "_", "100%"])
+@pytest.mark.parametrize(
+    "query", ["'", "\\", "a'b", "&|!():*", "'养老' | '服务'", "%", "_", "100%", "养老\x00", "\x00"]
+)
 def test_query_syntax_characters_are_plain_text(query: str) -> None:
-    a, _b = titled("养老服务 100% 满意 a'b a_b \\ &|!():*", "社区服务")
-    assert found(query) == (set() if query == "'养老' | '服务'" else {a.pk})
+    a, b = titled("养老服务 100% 满意 a'b a_b \\ &|!():*", "社区服务")
+    expected = {"'养老' | '服务'": set(), "\x00": {a.pk, b.pk}}.get(query, {a.pk})
+    assert found(query) == expected
+    assert search("", SearchFilters(method="a\x00b", status="x y")).hits == []
 
 
 def test_filters_alone_and_with_a_word() -> None:
