@@ -91,6 +91,10 @@ def test_what_stops_being_public_leaves_the_table() -> None:
     assert not SearchEntry.objects.filter(kind="award", object_id=record.award.pk).exists()
     assert index_task("procurement.award", record.award.pk) == 0  # idempotent
     assert ("award", record.award.pk) not in {(h.kind, h.pk) for h in search("养老").hits}
+    # a published directory version replaces the organisations
+    SearchEntry.objects.filter(kind="organisation").delete()
+    assert index_task("vendors.directoryversion", record.entry.version_id) == 1
+    assert SearchEntry.objects.get(kind="organisation").object_id == record.entry.pk
     # whatever made it not public (here a set-up shortcut back to draft), the task removes it
     tender_pk = record.tender_2025.pk
     Tender.objects.filter(pk=tender_pk).update(status=TenderStatus.DRAFT)
