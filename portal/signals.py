@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from evaluation.models import Evaluation
@@ -14,8 +13,7 @@ from vendors.models import DirectoryVersion
 
 
 def _schedule(instance: Any) -> None:
-    if settings.SEARCH_BACKEND != "elasticsearch":
-        return
+    # Both backends: Elasticsearch, or the database backend's table (portal/search/table.py).
     from portal.tasks import index_task
 
     index_task.delay_on_commit(instance._meta.label_lower, instance.pk)

@@ -134,8 +134,8 @@ class Facet:
 @dataclass
 class SearchResult:
     """A page of hits, the facet counts for the whole query, and the cursor of the next page
-    (empty on the last). ``facets_truncated``: the database backend counted only the first
-    ``FACET_SCAN_LIMIT`` matches of each kind (the counts are then lower bounds)."""
+    (empty on the last). ``facets_truncated``: the database backend counted only the newest
+    ``FACET_SCAN_LIMIT`` matches (the counts are then lower bounds)."""
 
     hits: list[Hit]
     facets: list[Facet]

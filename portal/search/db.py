@@ -1,123 +1,241 @@
 """The database backend: the same interface as Elasticsearch, without a search server.
 
-Matching: every word of the query must occur (``icontains``) in one of the kind's text fields, or the
-query is the exact reference number. We decided against PostgreSQL full text and pg_trgm for now:
-the built-in text search configurations do not segment Chinese (a title is one "word"), Chinese
-queries are mostly two-character words (养老, 助残) for which a trigram index can extract no trigram
-and is scanned in full, and with a ``C`` ctype pg_trgm ignores non-ASCII characters altogether. So a
-trigram index would cost every tender write and help only some queries. Instead each kind is read
-newest first through its date index and the scan stops after one page (``LIMIT n+1``): common words
-answer at once; rare words scan more. Sites that need ranking or large-scale matching set
-``ELASTICSEARCH_URL``.
+It reads one table, ``portal.models.SearchEntry`` (one row per public object, kept by
+``portal.search.table`` after every commit and by ``search_index --rebuild``), never the source
+tables, so a search costs the same whatever the kind and however many rows there are.
 
-Results are ordered newest first (no relevance ranking), keyset-paged on (date, kind, id) across the
-kinds: one bounded query per kind per page, no OFFSET, no COUNT over a table.
+Matching: every word of the query must occur as a substring of the row's text (title, body,
+organisation; ASCII case folded), or the query is the exact reference number. On PostgreSQL the
+``grams`` column (``tsvector`` of every character and character bigram, plus the facet terms; GIN
+index, migration 0002) finds the candidates: a word needs all its bigrams (a one-character word its
+character), then ``LIKE`` confirms words of three or more characters, whose bigrams could occur
+apart (so there are no false positives). Chinese needs no segmentation and ``pg_trgm`` is not used
+(it cannot index two-character words, the common case, and ignores non-ASCII under a C ctype).
+Facet filters are terms in the same ``tsvector`` (``c=3``, ``y=2026``, …), so a filter and a word
+narrow the same index scan.
 
-Facets: one SQL statement (a CTE per kind, ``GROUP BY`` per facet, ``UNION ALL``), each kind limited
-to ``FACET_SCAN_LIMIT`` matching rows; beyond that the counts are lower bounds and the result says so.
-A text query looks at the newest ``TEXT_SCAN_WINDOW`` public rows of each kind only (a range on the
-date index, found by one index-only probe), which bounds the cost of rare words; older items are
-found by Elasticsearch, by the filters without a query, or by their exact reference number.
+The backend, not the planner, chooses the plan: PostgreSQL estimates the rows of ``'社区' & '区矫'
+& '矫正'`` as if the bigrams were independent (1,236 for 84,000 at a million tenders) and then sorts
+every match, or walks the whole date index for a word found nowhere. The lexeme frequencies from
+``pg_stats`` tell rare words (the GIN index, matches sorted) from common ones (the date index,
+newest first, over the newest ``WINDOW_ROWS`` rows; older rows, if the window does not fill the
+page, from the GIN index). On SQLite the same conditions are ``LIKE`` scans of ``text`` and
+``terms``.
+
+Results are ordered newest first (no relevance ranking), keyset-paged on (published_at, id): no
+OFFSET, no COUNT. Facets are counted from the terms of the matches the plan looked at: the newest
+``FACET_SCAN_LIMIT`` matches, or for common words those in the window (the result then says the
+counts are lower bounds).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import defaultdict
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Min, Q, QuerySet
-from django.db.models.functions import ExtractYear
+from django.db.models import BooleanField, Count, DateTimeField, F, Min, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 
-from .base import BUDGET_RANGES, KINDS, PAGE_SIZE, SearchFilters, SearchResult, decode_cursor, encode_cursor
+from portal.models import SearchEntry
+
+from .base import PAGE_SIZE, SearchFilters, SearchResult, decode_cursor, encode_cursor
 from .facets import build_facets, empty_counts
-from .sources import CHINA, SOURCES, Source, hit_from_record, text_condition
+from .sources import CHINA, hit_from_record
+from .table import fold, record_of
 
 FACET_SCAN_LIMIT = 2_000
+# PostgreSQL: words whose rarest lexeme is in at most RARE_ROWS rows are found through the GIN index
+# (and the matches sorted); commoner words walk the date index over the newest WINDOW_ROWS rows.
+RARE_ROWS = 3_000
+WINDOW_ROWS = 5_000
 # What a reference number looks like (JMMZ-2026-0001, HT-JMMZ-0001, a credit code): only then is the
-# query also compared with the reference (an OR with it would keep PostgreSQL off the date index).
+# query also compared with the reference.
 REFERENCE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-# A text query scans at most this many of the newest public rows of each kind (found through the date
-# index), so a rare word costs the same bounded scan as a common one (docs/portal.md, Search).
-TEXT_SCAN_WINDOW = 20_000
-KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+MAX_WORDS = 8
+MAX_GRAMS_PER_WORD = 16  # a long word is confirmed by LIKE anyway; more bigrams add index work
+TERM_FACETS = {
+    "k": "kind",
+    "c": "category",
+    "d": "department",
+    "m": "method",
+    "s": "status",
+    "b": "budget",
+    "y": "year",
+}
+# The columns a result line needs (``text`` and ``terms`` can be long and are not shown).
+HIT_COLUMNS = (
+    "kind",
+    "object_id",
+    "published_at",
+    "reference",
+    "title",
+    "body",
+    "organisation",
+    "department_name",
+    "category_name",
+    "status",
+    "amount",
+    "url",
+)
 
 
-def _resolve(obj: Any, path: str) -> Any:
-    for part in path.split("__"):
-        obj = getattr(obj, part)
-    return obj
+def query_words(query: str) -> list[str]:
+    return [fold(word) for word in query.replace("\x00", "").split()[:MAX_WORDS]]
 
 
-def filtered(source: Source, query: str, filters: SearchFilters) -> QuerySet[Any] | None:
-    """The kind's public rows matching the query and the facet filters, or None when a filter names
-    a facet the kind does not have (a department filter leaves out directory organisations)."""
-    if filters.kind and filters.kind != source.kind:
-        return None
-    qs = source.public_queryset()
-    if query.strip():
-        # The oldest date among the newest TEXT_SCAN_WINDOW rows (an index-only scan, no OFFSET).
-        newest = (
-            source.public_queryset()
-            .order_by(f"-{source.date_path}", "-pk")
-            .annotate(_window_date=F(source.date_path))
-            .values("_window_date")[:TEXT_SCAN_WINDOW]
-        )
-        cutoff = newest.aggregate(oldest=Min("_window_date"))["oldest"]
-        condition = text_condition(source, query, with_reference=False)
-        if cutoff is not None:
-            condition &= Q(**{f"{source.date_path}__gte": cutoff})
-        if source.reference_path and REFERENCE.fullmatch(query.strip()):
-            # Exact and upper-case, so the unique index answers it (``iexact`` would scan).
-            condition |= Q(**{source.reference_path: query.strip().upper()})
-        qs = qs.filter(condition)
-    for name, path in (
-        ("category", source.category_path),
-        ("department", source.department_path),
-        ("method", source.method_path),
-    ):
+def word_grams(word: str) -> list[str]:
+    """The lexemes a word's rows must all have: its bigrams, or the character of a one-character
+    word (``portal_search_grams`` in migration 0002 makes the same from the text)."""
+    if len(word) == 1:
+        return [word]
+    grams = list(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1)))
+    if len(grams) > MAX_GRAMS_PER_WORD:
+        # Spread over the word: the first and the last bigram and evenly between.
+        step = (len(grams) - 1) / (MAX_GRAMS_PER_WORD - 1)
+        grams = list(dict.fromkeys(grams[round(i * step)] for i in range(MAX_GRAMS_PER_WORD)))
+    return grams
+
+
+def filter_terms(filters: SearchFilters) -> list[str]:
+    """The facet terms a row must have (``portal.search.table.record_terms``)."""
+    terms = []
+    for prefix, name in TERM_FACETS.items():
         value = getattr(filters, name)
-        if value in ("", None):
-            continue
-        if not path:
-            return None
-        qs = qs.filter(**{path: value})
-    if filters.status:
-        kind, _sep, status = filters.status.partition(":")
-        if kind != source.kind:
-            return None
-        qs = qs.filter(**{source.status_path: status})
-    if filters.budget:
-        if not source.amount_path:
-            return None
-        low, high = filters.budget_bounds()
-        if low is not None:
-            qs = qs.filter(**{f"{source.amount_path}__gte": low})
-        if high is not None:
-            qs = qs.filter(**{f"{source.amount_path}__lt": high})
-    if filters.year:
-        qs = qs.annotate(_search_year=ExtractYear(source.date_path, tzinfo=CHINA)).filter(
-            _search_year=filters.year
-        )
+        if value not in ("", None):
+            terms.append(f"{prefix}={str(value).replace(' ', '_').replace(chr(0), '')}")
+    return terms
+
+
+def tsquery(lexemes: list[str]) -> str:
+    """``'a' & 'bc'``: lexemes quoted for the ``tsquery`` input syntax, taken verbatim."""
+    return " & ".join("'" + x.replace("\\", "\\\\").replace("'", "''") + "'" for x in lexemes)
+
+
+def _grams(lexemes: list[str], *, indexed: bool) -> RawSQL:
+    """``grams`` has every lexeme. ``indexed=False`` writes the same test as a function call, which
+    the GIN index cannot answer, so PostgreSQL walks the date index instead."""
+    sql = "grams @@ %s::tsquery" if indexed else "ts_match_vq(grams, %s::tsquery)"
+    return RawSQL(sql, [tsquery(lexemes)], output_field=BooleanField())  # noqa: S611 (constant SQL; the query is a parameter)
+
+
+def matching(query: str, filters: SearchFilters, *, indexed: bool = True) -> QuerySet[SearchEntry]:
+    """The rows that match the query and the filters (unordered)."""
+    postgres = connection.vendor == "postgresql"
+    qs = SearchEntry.objects.all()
+    words = query_words(query)
+    terms = filter_terms(filters)
+    lexemes = list(dict.fromkeys(g for word in words for g in word_grams(word))) if postgres else []
+    if words:
+        text = Q()
+        if postgres:
+            text &= Q(_grams(lexemes + terms, indexed=indexed))
+            terms = []  # in the same tsquery
+            # Bigrams of a 1- or 2-character word are the word itself: nothing to confirm.
+            words = [word for word in words if len(word) > 2]
+        for word in words:
+            text &= Q(text__contains=word)
+        stripped = query.strip()
+        if REFERENCE.fullmatch(stripped):  # (no NUL byte, which PostgreSQL refuses in text)
+            text |= Q(reference=stripped.upper())
+        qs = qs.filter(text)
+    if terms:
+        if postgres:
+            qs = qs.filter(_grams(terms, indexed=indexed))
+        else:
+            padded = qs.alias(_terms=Concat(Value(" "), "terms", Value(" "), output_field=TextField()))
+            for term in terms:
+                padded = padded.filter(_terms__contains=f" {term} ")
+            qs = padded
     return qs
 
 
-def _after(source: Source, cursor: list[Any]) -> Q | None:
-    """Rows after the cursor (date, kind rank, id) in the newest-first order across kinds."""
+def _after(cursor: list[Any]) -> Q | None:
+    """Rows after the cursor (published_at, id) in the newest-first order; the redundant
+    ``published_at <=`` keeps the keyset an index condition."""
     try:
         when = dt.datetime.fromisoformat(str(cursor[0]))
-        rank, pk = int(cursor[1]), int(cursor[2])
+        pk = int(cursor[1])
     except (ValueError, TypeError, IndexError):
         return None
-    mine = KIND_RANK[source.kind]
-    date = source.date_path
-    if mine < rank:
-        return Q(**{f"{date}__lte": when})
-    if mine == rank:
-        return Q(**{f"{date}__lt": when}) | Q(**{date: when, "pk__lt": pk})
-    return Q(**{f"{date}__lt": when})
+    if len(cursor) != 2:
+        return None
+    return Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk))
+
+
+# --- choosing the plan (PostgreSQL) -----------------------------------------------------------------
+_STATS: dict[str, Any] = {"at": -1e9}
+STATS_SECONDS = 300
+
+
+def _frequencies() -> tuple[dict[str, float], float]:
+    """How common each common lexeme of ``grams`` is (``pg_stats``, from ANALYZE; with the column's
+    statistics target of 1,000 up to 10,000 lexemes) and the number of rows; read once per
+    ``STATS_SECONDS``."""
+    now = time.monotonic()
+    if now - _STATS["at"] > STATS_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
+                "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+                "WHERE s.tablename = %s AND s.attname = 'grams' AND s.schemaname = current_schema()",
+                [SearchEntry._meta.db_table],
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            elems, freqs, rows = row
+            # For tsvector the frequencies end with the minimum and the maximum (ts_typanalyze).
+            _STATS.update(freqs=dict(zip(elems, freqs[:-2], strict=False)), rows=max(rows, 0))
+        else:
+            _STATS.update(freqs={}, rows=0.0)
+        _STATS["at"] = now
+    return _STATS["freqs"], _STATS["rows"]
+
+
+def _estimated_rows(lexemes: list[str]) -> float:
+    """At most how many rows have every lexeme: the count of the rarest one. (PostgreSQL's own
+    estimate multiplies the lexemes' frequencies as if independent, which for the bigrams of one
+    word, always found together, is far too low and leads it to sort tens of thousands of rows.)"""
+    freqs, rows = _frequencies()
+    if not rows:
+        return float("inf")
+    # A lexeme ANALYZE did not list is rarer than every listed one: the GIN index answers it.
+    return min(freqs.get(lexeme, 0.0) for lexeme in lexemes) * rows
+
+
+def _dates(filters: SearchFilters) -> Q:
+    """The year filter as a range of ``published_at`` (China time) too, so that a walk of the date
+    index starts in that year instead of filtering its way down to it."""
+    if not filters.year or not 1900 < filters.year < 3000:
+        return Q()
+    start = dt.datetime(filters.year, 1, 1, tzinfo=CHINA)
+    return Q(published_at__gte=start, published_at__lt=start.replace(year=filters.year + 1))
+
+
+def _window_start(where: Q) -> dt.datetime | None:
+    """The date of the ``WINDOW_ROWS``-th newest row (of the year filter, after the cursor), or None
+    when there are fewer: one index-only scan of the date index, no OFFSET."""
+    newest = (
+        SearchEntry.objects.filter(where)
+        .order_by("-published_at", "-pk")
+        .annotate(_window_date=F("published_at"))
+        .values("_window_date")[:WINDOW_ROWS]
+    )
+    window = newest.aggregate(oldest=Min("_window_date"), rows=Count("_window_date"))
+    return window["oldest"] if window["rows"] >= WINDOW_ROWS else None
+
+
+def _newest(qs: QuerySet[SearchEntry], *, by_date_index: bool) -> QuerySet[SearchEntry]:
+    if by_date_index:
+        return qs.order_by("-published_at", "-pk")
+    # An expression the date index cannot provide: the planner takes the GIN bitmap and sorts the
+    # (few) matches.
+    shifted = RawSQL("published_at + interval '0 seconds'", [], output_field=DateTimeField())
+    return qs.order_by(shifted.desc(), "-pk")
 
 
 class DatabaseBackend:
@@ -127,112 +245,76 @@ class DatabaseBackend:
         self, query: str, filters: SearchFilters, cursor: str = "", page_size: int = PAGE_SIZE
     ) -> SearchResult:
         after = decode_cursor(cursor) if cursor else None
-        matching: list[tuple[Source, QuerySet[Any]]] = []
-        rows: list[tuple[dt.datetime, int, int, Source, Any]] = []
-        for kind, source in SOURCES.items():
-            qs = filtered(source, query, filters)
-            if qs is None:
-                continue
-            matching.append((source, qs))
-            page = qs
-            if after is not None:
-                condition = _after(source, after)
-                if condition is None:
-                    after = None
-                else:
-                    page = page.filter(condition)
-            for obj in page.order_by(f"-{source.date_path}", "-pk")[: page_size + 1]:
-                rows.append((_resolve(obj, source.date_path), KIND_RANK[kind], obj.pk, source, obj))
-        rows.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
+        keyset = _after(after) if after is not None else None
+        lexemes = self._lexemes(query, filters)
+        want = page_size + 1
+        if lexemes is None or _estimated_rows(lexemes) <= RARE_ROWS:
+            # SQLite, no condition on grams, or rare words: one plan (the GIN index for rare words).
+            found = matching(query, filters)
+            page = found.filter(keyset) if keyset is not None else found
+            rows = list(_newest(page, by_date_index=lexemes is None).only(*HIT_COLUMNS)[:want])
+            terms = list(
+                _newest(found, by_date_index=lexemes is None).values_list("terms", flat=True)[
+                    :FACET_SCAN_LIMIT
+                ]
+            )
+            truncated = len(terms) >= FACET_SCAN_LIMIT
+        else:
+            # Common words: newest first along the date index, over the newest WINDOW_ROWS rows at
+            # most; what the window does not fill comes from the GIN index (the word is then rare
+            # in the older rows, so few rows are sorted).
+            dates = _dates(filters)
+            start = _window_start(dates & keyset if keyset is not None else dates)
+            walked = matching(query, filters, indexed=False).filter(dates)
+            window = walked.filter(published_at__gte=start) if start is not None else walked
+            page = window.filter(keyset) if keyset is not None else window
+            rows = list(_newest(page, by_date_index=True).only(*HIT_COLUMNS)[:want])
+            terms = list(
+                _newest(window, by_date_index=True).values_list("terms", flat=True)[:FACET_SCAN_LIMIT]
+            )
+            truncated = start is not None or len(terms) >= FACET_SCAN_LIMIT
+            if len(rows) < want and start is not None:
+                older = matching(query, filters).filter(dates, published_at__lt=start)
+                rows += list(_newest(older, by_date_index=False).only(*HIT_COLUMNS)[: want - len(rows)])
+                terms += list(
+                    _newest(older, by_date_index=False).values_list("terms", flat=True)[
+                        : FACET_SCAN_LIMIT - len(terms)
+                    ]
+                )
+                truncated = len(terms) >= FACET_SCAN_LIMIT
         shown = rows[:page_size]
         next_cursor = ""
         if len(rows) > page_size:
             last = shown[-1]
-            next_cursor = encode_cursor([last[0].isoformat(), last[1], last[2]])
-        hits = [hit_from_record(source.record(obj)) for _d, _r, _pk, source, obj in shown]
-        counts, truncated = facet_counts(matching)
+            next_cursor = encode_cursor([last.published_at.isoformat(), last.pk])
+        hits = [hit_from_record(record_of(entry)) for entry in shown]
         return SearchResult(
             hits=hits,
-            facets=build_facets(counts, filters),
+            facets=build_facets(facet_counts(terms), filters),
             next_cursor=next_cursor,
             backend=self.name,
             facets_truncated=truncated,
         )
 
-
-def _budget_case(column: str) -> str:
-    parts = []
-    for key, _low, high, _label in BUDGET_RANGES:
-        if high is None:
-            parts.append(f"ELSE '{key}'")
-        else:
-            parts.append(f"WHEN {column} < {high} THEN '{key}'")
-    return "CASE " + " ".join(parts) + " END"
+    @staticmethod
+    def _lexemes(query: str, filters: SearchFilters) -> list[str] | None:
+        """The lexemes the rows must have on PostgreSQL (None: SQLite, or no words and no filters)."""
+        if connection.vendor != "postgresql":
+            return None
+        lexemes = [g for word in query_words(query) for g in word_grams(word)] + filter_terms(filters)
+        return lexemes or None
 
 
-def facet_counts(matching: list[tuple[Source, QuerySet[Any]]]) -> tuple[dict[str, dict[str, int]], bool]:
-    """All facet counts of all kinds in one statement (see the module docstring).
-
-    Only code constants (kind names, CTE and column names, the budget bounds) are put into the SQL
-    text; the ORM compiles the CTE bodies and everything a visitor typed travels as parameters."""
-    counts = empty_counts()
-    if not matching:
-        return counts, False
-    ctes: list[str] = []
-    selects: list[str] = []
-    params: list[Any] = []
-    for i, (source, qs) in enumerate(matching):
-        columns = {"f_year": ExtractYear(source.date_path, tzinfo=CHINA), "f_status": F(source.status_path)}
-        if source.department_path:
-            columns["f_dep"] = F(source.department_path)
-        if source.method_path:
-            columns["f_method"] = F(source.method_path)
-        if source.amount_path:
-            columns["f_amount"] = F(source.amount_path)
-        if source.category_path and source.category_path != "categories":
-            columns["f_cat"] = F(source.category_path)
-        names = list(columns)
-        base = qs.order_by().prefetch_related(None)
-        sql, p = base.annotate(**columns).values_list(*names)[:FACET_SCAN_LIMIT].query.sql_with_params()
-        cte = f"k{i}"
-        ctes.append(f"{cte}({', '.join(names)}) AS ({sql})")
-        params.extend(p)
-        kind = source.kind
-        selects.append(f"SELECT 'kind', '{kind}', COUNT(*) FROM {cte}")  # noqa: S608
-        selects.append(f"SELECT 'status', '{kind}:' || f_status, COUNT(*) FROM {cte} GROUP BY f_status")  # noqa: S608
-        selects.append(f"SELECT 'year', CAST(f_year AS TEXT), COUNT(*) FROM {cte} GROUP BY f_year")  # noqa: S608
-        if "f_dep" in columns:
-            selects.append(f"SELECT 'department', CAST(f_dep AS TEXT), COUNT(*) FROM {cte} GROUP BY f_dep")  # noqa: S608
-        if "f_method" in columns:
-            selects.append(f"SELECT 'method', f_method, COUNT(*) FROM {cte} GROUP BY f_method")  # noqa: S608
-        if "f_amount" in columns:
-            case = _budget_case("f_amount")
-            selects.append(
-                f"SELECT 'budget', {case}, COUNT(*) FROM {cte} WHERE f_amount IS NOT NULL GROUP BY {case}"  # noqa: S608
-            )
-        if "f_cat" in columns:
-            selects.append(f"SELECT 'category', CAST(f_cat AS TEXT), COUNT(*) FROM {cte} GROUP BY f_cat")  # noqa: S608
-        elif source.category_path == "categories":
-            # A directory organisation counts once in each of its categories.
-            sql, p = (
-                base.annotate(f_cat=F("categories"))
-                .values_list("pk", "f_cat")[:FACET_SCAN_LIMIT]
-                .query.sql_with_params()
-            )
-            ctes.append(f"{cte}c(f_pk, f_cat) AS ({sql})")
-            params.extend(p)
-            selects.append(
-                f"SELECT 'category', CAST(f_cat AS TEXT), COUNT(*) FROM {cte}c "  # noqa: S608
-                "WHERE f_cat IS NOT NULL GROUP BY f_cat"
-            )
-    statement = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects)
+def facet_counts(rows: list[str]) -> dict[str, dict[str, int]]:
+    """Facet counts from the ``terms`` of the matches counted."""
     merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        for name, key, count in cursor.fetchall():
-            if key is not None:
-                merged[name][str(key)] += int(count)
-    truncated = any(count >= FACET_SCAN_LIMIT for count in merged["kind"].values())
+    for row in rows:
+        for term in row.split():
+            prefix, _sep, value = term.partition("=")
+            name = TERM_FACETS.get(prefix)
+            if name and value:
+                merged[name][value] += 1
+    counts = empty_counts()
     for name, values in merged.items():
         counts[name] = dict(values)
-    return counts, truncated
+    return counts

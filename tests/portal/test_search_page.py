@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import navigation
+from portal.search import table
 from tests.i18n import in_english
 from tests.portal.search_data import DRAFT_TITLE, SECRET_BIDDER, Record, build
 
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def record(settings: Any) -> Record:
     settings.SEARCH_BACKEND = "database"
-    return build()
+    built = build()
+    table.rebuild()  # what the after-commit indexing does (pytest-django's transactions never commit)
+    return built
 
 
 def test_search_page_in_chinese_with_results_and_facets(client: Client, record: Record) -> None:

@@ -412,6 +412,18 @@ def _check_search_index(world: Any) -> None:
         text = json.dumps(action, cls=DjangoJSONEncoder, ensure_ascii=False)
         if found := leaks(text, action["_source"]["kind"]):
             problems.append(f"index action {action['_id']}: {found}")
+    # The database backend's table, filled as `search_index --rebuild` fills it: every row, and then
+    # what a search for each canary finds in it.
+    from portal.models import SearchEntry
+    from portal.search import table
+
+    table.rebuild()
+    rows = list(SearchEntry.objects.values())
+    assert len(rows) > 5, "the search table is empty"
+    for row in rows:
+        text = json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False)
+        if found := leaks(text, row["kind"]):
+            problems.append(f"search table row {row['kind']} {row['object_id']}: {found}")
     for canary in [*CANARIES, *IDENTITY_CANARIES]:
         for hit in search(canary).hits:
             text = json.dumps(hit.__dict__, cls=DjangoJSONEncoder, ensure_ascii=False)

@@ -1,5 +1,6 @@
 """``python manage.py search_index --rebuild``: create the Elasticsearch indices with their mappings
-and bulk-index everything public (see docs/portal.md, Search)."""
+and bulk-index everything public, or with the database backend refill its table (see
+docs/portal.md, Search)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from portal.search.base import KINDS
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search indices from the database (Elasticsearch backend)."
+    help = "Rebuild the search index (Elasticsearch, or the database backend's table) from the database."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -23,11 +24,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.SEARCH_BACKEND != "elasticsearch":
-            self.stdout.write("Search uses the database (ELASTICSEARCH_URL is not set): nothing to do.")
-            return
         if not options["rebuild"]:
             raise CommandError("Say --rebuild to recreate the indices.")
+        if settings.SEARCH_BACKEND != "elasticsearch":
+            from portal.search import table
+
+            counts = table.rebuild(options["kind"] or list(KINDS), out=self.stdout.write)
+            table.vacuum()
+            self.stdout.write(self.style.SUCCESS(f"Search table: {sum(counts.values())} rows."))
+            return
         from portal.search import es
 
         counts = es.rebuild(options["kind"] or list(KINDS), out=self.stdout.write)
