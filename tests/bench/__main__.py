@@ -43,12 +43,15 @@ def main(argv: list[str]) -> int:
         )
         return 2
     original_name = database["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    test_database = any(name not in bench.OWN_DATABASE for name in names)
+    if test_database:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         for name in names:
             print(bench.format_line(name, bench.SCENARIOS[name]()), flush=True)
     finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
+        if test_database:
+            connection.creation.destroy_test_db(original_name, verbosity=0)
     return 0
 
 

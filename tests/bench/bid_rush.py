@@ -232,7 +232,7 @@ def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start")
 
 
-@scenario("bid_rush")
+@scenario("bid_rush", own_database=True)
 def bench_bid_rush() -> dict[str, float | int]:
     """``make bench``: the short run (60 suppliers in 10 s) unless BENCH_BID_RUSH_FULL=1."""
     return run(quick=os.environ.get("BENCH_BID_RUSH_FULL", "") != "1")

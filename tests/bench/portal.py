@@ -74,7 +74,7 @@ def ratio(page: float, bare: float) -> float:
     return page / bare if bare > 0 else float("nan")
 
 
-@scenario("portal")
+@scenario("portal", own_database=True)
 def run() -> dict[str, float | int]:
     url = dataset.database_url()
     if url is None:
