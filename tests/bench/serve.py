@@ -92,9 +92,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int, threads: int = 1, wsgi: str = WSGI) -> Iterator[int]:
-    """Serve ``wsgi`` on a free port for the block; yields the port. Stopped whatever happens."""
-    port = free_port()
+def gunicorn(
+    env: dict[str, str], *, workers: int, threads: int = 1, wsgi: str = WSGI, port: int = 0
+) -> Iterator[int]:
+    """Serve ``wsgi`` on ``port`` (0: a free one) for the block; yields the port. Stopped whatever happens."""
+    port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", wsgi, "-b", f"127.0.0.1:{port}", "-w", str(workers)]
     if threads > 1:
         command += ["--threads", str(threads)]
