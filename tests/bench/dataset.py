@@ -41,7 +41,10 @@ TENDERS = int(os.environ.get("BENCH_TENDERS") or os.environ.get("BENCH_PORTAL_RO
 BIDS = int(os.environ.get("BENCH_BIDS") or 2 * TENDERS)
 ORGS = int(os.environ.get("BENCH_ORGS") or max(50, min(50_000, TENDERS // 20)))
 DEPARTMENTS = 40
-DATASET = f"national-v1-t{TENDERS}-b{BIDS}-o{ORGS}"
+# Bump VERSION whenever what is loaded changes (a column, a derived table), so that existing
+# databases load again instead of reusing rows of the older shape.
+VERSION = 1
+DATASET = f"national-v{VERSION}-t{TENDERS}-b{BIDS}-o{ORGS}"
 SUPPLIER_EMAIL = "bench-supplier-{n}@bench.invalid"
 DISTRICTS = ["蓬江区", "江海区", "新会区", "台山市", "开平市", "鹤山市", "恩平市"]
 SERVICES = [
@@ -125,6 +128,17 @@ def loaded_seconds(conn: Any) -> float | None:
     return None if row is None else float(row[0])
 
 
+# Tables a scenario derives from the loaded rows (e.g. a search table), filled in the loading
+# connection after the rows and before the marker: registered with ``@derived`` at import, so
+# whichever scenario loads the dataset first fills them all.
+DERIVED: list[Callable[[Any], None]] = []
+
+
+def derived(function: Callable[[Any], None]) -> Callable[[Any], None]:
+    DERIVED.append(function)
+    return function
+
+
 @dataclass(frozen=True)
 class Dataset:
     url: str
@@ -132,19 +146,15 @@ class Dataset:
     reused: bool
 
 
-def ensure(url: str, env: dict[str, str], *, after: Callable[[Any], None] | None = None) -> Dataset:
-    """The migrated database with the dataset loaded: reused when the marker says so.
-
-    ``after(conn)`` fills what a scenario derives from the rows (e.g. a search table) before the
-    marker is written, so a failed derivation loads again next time.
-    """
+def ensure(url: str, env: dict[str, str]) -> Dataset:
+    """The migrated database with the dataset loaded: reused when the marker says so."""
     prepare(url, env)
     with connect(url) as conn:
         seconds = loaded_seconds(conn)
     if seconds is not None:
         log(f"reusing {DATASET} (loaded in {seconds:.0f} s; BENCH_RELOAD=1 to load again)")
         return Dataset(url, seconds, reused=True)
-    seconds = load(url, after=after)
+    seconds = load(url)
     log(f"loaded {DATASET} with COPY in {seconds:.0f} s")
     return Dataset(url, seconds, reused=False)
 
@@ -208,7 +218,7 @@ def copy_rows(
     return n
 
 
-def load(url: str, *, after: Callable[[Any], None] | None = None) -> float:
+def load(url: str) -> float:
     """COPY the whole dataset (clearing an older one first); returns the seconds it took."""
     from accounts.models import Department, User
     from procurement.models import Bid, Tender
@@ -259,8 +269,10 @@ def load(url: str, *, after: Callable[[Any], None] | None = None) -> float:
         for table in [*LOADED_TABLES, "accounts_user"]:
             conn.execute(f"ANALYZE {table}")
         log(f"ANALYZE in {time.perf_counter() - step:.0f} s")
-        if after is not None:
-            after(conn)
+        for fill in DERIVED:
+            step = time.perf_counter()
+            fill(conn)
+            log(f"{fill.__module__}.{fill.__name__} in {time.perf_counter() - step:.0f} s")
         seconds = time.perf_counter() - started
         conn.execute("INSERT INTO govbuy_bench_marker VALUES (%s, now(), %s)", [DATASET, seconds])
     return seconds

@@ -40,9 +40,10 @@ def _log(message: str) -> None:
 
 def _load(url: str) -> float:
     """COPY the national dataset (``tests.bench.dataset``); returns the seconds it took."""
-    return dataset.load(url, after=_after_load)
+    return dataset.load(url)
 
 
+@dataset.derived
 def _after_load(conn: Any) -> None:
     """What the portal derives from the loaded rows (e.g. a search table) is filled here, in the
     loading connection, before the dataset's marker is written."""
@@ -84,7 +85,7 @@ def run() -> dict[str, float | int]:
         print("bench portal: skipped (needs wrk: .ci/system-deps bench)", file=sys.stderr)
         return {"skipped": 1}
     env = serve.site_env(url)
-    dataset.ensure(url, env, after=_after_load)
+    dataset.ensure(url, env)
     paths = _paths(url)
     # DEBUG off serves static files through the manifest, as in production: collect them first.
     subprocess.run(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -26,7 +27,7 @@ PAGE = (
 )
 
 
-def _public():  # type: ignore[no-untyped-def]
+def _public() -> QuerySet[Tender]:
     return Tender.objects.public().select_related("department", "category")
 
 
