@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
+    # A terminated run unwinds like an interrupted one: scenarios stop their servers in ``finally``.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     root = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(root))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
