@@ -1,9 +1,11 @@
 """bid_rush: many suppliers submitting sealed bids in the last minute, against a live server.
 
-A throwaway database (``BENCH_DATABASE_URL`` for a PostgreSQL database you can throw away; else,
-when ``DATABASE_URL`` is PostgreSQL, ``<its name>_bid_rush_bench`` next to it, created if missing;
-else SQLite in a temporary folder) gets one published tender, N suppliers listed in the directory, and a
-draft bid with one document each. A gunicorn server is started on a free port; every supplier then
+The database: on PostgreSQL (``DATABASE_URL``) the national dataset of ``tests.bench.dataset``
+(loaded first if needed), where each run adds its own department and published tender and takes
+its suppliers from the dataset's organisations (in the published directory for the tender's
+category); with ``BENCH_DATABASE_URL`` a PostgreSQL database you can throw away (flushed); else
+SQLite in a temporary folder, where N suppliers are created and listed in the directory. Each
+supplier gets a draft bid with one document. A gunicorn server is started on a free port; every supplier then
 POSTs its submission (price, confirmation) at a random moment within the rush window, and a few
 late suppliers submit just after the deadline. Afterwards the database is checked:
 
@@ -42,7 +44,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from tests.bench import scenario, serve
 
@@ -54,24 +55,27 @@ _RUN_MASTER_KEY = (
 )
 
 
+def _national() -> bool:
+    """On PostgreSQL the rush runs on the national dataset (``tests.bench.dataset``): its suppliers
+    are the dataset's organisations, its bids land in a table of two million. ``BENCH_DATABASE_URL``
+    (a throwaway database, flushed) or ``BENCH_BID_RUSH_NATIONAL=0`` opt out."""
+    from tests.bench import dataset
+
+    return (
+        not os.environ.get("BENCH_DATABASE_URL")
+        and os.environ.get("BENCH_BID_RUSH_NATIONAL", "1") == "1"
+        and dataset.database_url() is not None
+    )
+
+
 def _database_url(workdir: Path) -> str:
+    from tests.bench import dataset
+
     if url := os.environ.get("BENCH_DATABASE_URL"):
         return url
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{workdir / 'bench.db'}"
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/') or 'govbuy'}_bid_rush_bench"))
-
-
-def _create_database(url: str) -> None:
-    if url.startswith(("postgres://", "postgresql://")):
-        from tests.bench.dataset import connect
-
-        name = urlsplit(url).path.lstrip("/")
-        with connect(url, dbname="postgres") as admin:
-            if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                admin.execute(f'CREATE DATABASE "{name}"')
+    if _national():
+        return str(dataset.database_url())
+    return f"sqlite:///{workdir / 'bench.db'}"
 
 
 def _env(workdir: Path) -> dict[str, str]:
@@ -80,6 +84,7 @@ def _env(workdir: Path) -> dict[str, str]:
     env.update(
         {
             "DATABASE_URL": _database_url(workdir),
+            "BENCH_BID_RUSH_MODE": "national" if _national() else "throwaway",  # for the steps
             "MEDIA_ROOT": str(workdir / "media"),
             "GOVBUY_LOCAL_SECRETS": str(workdir / "secrets.env"),
             # Production-like: DEBUG off (no query log, cached templates), secrets of this run only.
@@ -133,15 +138,28 @@ def _step_setup(workdir: Path, n: int) -> dict[str, Any]:
     from vendors.models import Organisation, OrganisationMembership, ServiceCategory
     from vendors.services.directory import entry_add, version_publish
 
-    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)  # + the bare table
-    call_command("flush", verbosity=0, interactive=False)  # a throwaway database (_database_url)
-    department = Department.objects.create(code="BENCH", name="压测民政局")
-    purchaser = User.objects.create(email="purchaser@bench.test", role=Role.PURCHASER, department=department)
-    category, _ = ServiceCategory.objects.get_or_create(code="BENCH", defaults={"name": "压测养老服务"})
+    national = os.environ["BENCH_BID_RUSH_MODE"] == "national"
+    if national:
+        from tests.bench import dataset
+
+        url = os.environ["DATABASE_URL"]
+        dataset.ensure(url, serve.site_env(url))
+    else:
+        call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)  # + the bare table
+        call_command("flush", verbosity=0, interactive=False)  # a throwaway database (_database_url)
+    run = secrets.token_hex(3).upper() if national else ""  # each run's own tender in the dataset
+    department = Department.objects.create(code=f"BENCH{run}", name=f"压测民政局{run}")
+    purchaser = User.objects.create(
+        email=f"purchaser{run}@bench.test", role=Role.PURCHASER, department=department
+    )
+    if national:
+        category, organisations = _national_suppliers(n)
+    else:
+        category, _ = ServiceCategory.objects.get_or_create(code="BENCH", defaults={"name": "压测养老服务"})
     now = timezone.now()
     tender = Tender.objects.create(
         department=department,
-        reference="BENCH-2026-0001",
+        reference=f"BENCH{run}-2026-0001",
         title="压测招标",
         category=category,
         budget=Decimal("1000000"),
@@ -154,22 +172,27 @@ def _step_setup(workdir: Path, n: int) -> dict[str, Any]:
     suppliers, entry = [], None
     pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\n"
     for i in range(n):
-        org = Organisation.objects.create(
-            credit_code=valid_credit_code(i, "5244077"),
-            name=f"压测社会工作服务中心{i:04d}",
-            legal_representative=f"代表{i}",
-        )
-        user = User.objects.create(email=f"s{i}@bench.test", role=Role.SUPPLIER)
-        user.set_unusable_password()
-        user.save()
-        OrganisationMembership.objects.create(user=user, organisation=org, status="approved", is_admin=True)
-        entry = entry_add(
-            organisation=org,
-            categories=[category],
-            valid_from=date(2020, 1, 1),
-            valid_to=date(2099, 1, 1),
-            by=None,
-        )
+        if national:
+            org, user = organisations[i]
+        else:
+            org = Organisation.objects.create(
+                credit_code=valid_credit_code(i, "5244077"),
+                name=f"压测社会工作服务中心{i:04d}",
+                legal_representative=f"代表{i}",
+            )
+            user = User.objects.create(email=f"s{i}@bench.test", role=Role.SUPPLIER)
+            user.set_unusable_password()
+            user.save()
+            OrganisationMembership.objects.create(
+                user=user, organisation=org, status="approved", is_admin=True
+            )
+            entry = entry_add(
+                organisation=org,
+                categories=[category],
+                valid_from=date(2020, 1, 1),
+                valid_to=date(2099, 1, 1),
+                by=None,
+            )
         bid = bid_create_draft(tender=tender, organisation=org, by=user)
         bid_add_document(bid=bid, name="方案.pdf", stream=io.BytesIO(pdf + f"{i}".encode()), by=user)
         session = SessionStore()
@@ -178,9 +201,41 @@ def _step_setup(workdir: Path, n: int) -> dict[str, Any]:
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         suppliers.append({"bid": bid.pk, "org": org.pk, "session": session.session_key})
-    assert entry is not None
-    version_publish(version=entry.version, by=None)
+    if not national:
+        assert entry is not None
+        version_publish(version=entry.version, by=None)
     return {"tender": tender.pk, "suppliers": suppliers}
+
+
+def _national_suppliers(n: int) -> tuple[Any, list[tuple[Any, Any]]]:
+    """The dataset's category with the most organisations in force, and ``n`` of those
+    organisations (a random stretch, so successive runs spread) with their admin user."""
+    from django.db.models import Count
+
+    from vendors.models import DirectoryEntry, DirectoryVersion, OrganisationMembership, ServiceCategory
+
+    version = DirectoryVersion.objects.published().order_by("-number").first()
+    assert version is not None, "the national dataset publishes a directory version"
+    category = (
+        ServiceCategory.objects.filter(directory_entries__version=version)
+        .annotate(n=Count("directory_entries"))
+        .order_by("-n")
+        .first()
+    )
+    entries = DirectoryEntry.objects.filter(version=version, categories=category, status="in_force")
+    total = entries.count()
+    if total < n:
+        raise RuntimeError(f"the dataset has {total} organisations for one category; the rush needs {n}")
+    start = random.randrange(total - n + 1)
+    org_ids = list(
+        entries.order_by("organisation_id").values_list("organisation_id", flat=True)[start : start + n]
+    )
+    members = (
+        OrganisationMembership.objects.filter(organisation_id__in=org_ids, status="approved", is_admin=True)
+        .select_related("organisation", "user")
+        .order_by("organisation_id")
+    )
+    return category, [(m.organisation, m.user) for m in members]
 
 
 def _step_arm(workdir: Path, tender_id: int, seconds: float) -> dict[str, Any]:
@@ -301,7 +356,6 @@ def run(*, quick: bool, port: int = 0) -> dict[str, float | int]:
     burst_n = int(os.environ.get("BENCH_BID_BURST", n))
     with tempfile.TemporaryDirectory(prefix="govbuy-bench-") as tmp:
         workdir = Path(tmp)
-        _create_database(_database_url(workdir))
         print(f"bid_rush: preparing {n + late_n + burst_n} suppliers with draft bids …", file=sys.stderr)
         setup = _django(workdir, "setup", str(n + late_n + burst_n))
         suppliers, late, burst_suppliers = (

@@ -201,15 +201,23 @@ def copy_rows(
     """COPY ``rows`` (each the varying columns, by attname) into ``model``'s table; returns the count.
 
     Every row needs every column, so the model's defaults fill what ``fixed`` and the row leave out;
-    with ``with_pk`` the rows carry their ``id`` (the sequence is moved past them afterwards).
+    every row has the same keys (those of the first). With ``with_pk`` the rows carry their ``id``
+    (the sequence is moved past them afterwards).
     """
     template = row_template(model, fixed, with_pk=with_pk)
     columns = list(template)
+    base = list(template.values())
     table = model._meta.db_table
+    positions: list[tuple[int, str]] = []
     n = 0
     with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for varying in rows:
-            copy.write_row([varying[c] if c in varying else template[c] for c in columns])
+            if not positions:
+                positions = [(columns.index(key), key) for key in varying]  # ValueError: no such column
+            row = base.copy()
+            for i, key in positions:
+                row[i] = varying[key]
+            copy.write_row(row)
             n += 1
     if with_pk:
         conn.execute(
