@@ -12,7 +12,8 @@ tenders; ``/bench-bare/tenders/<id>/`` shows the same tenders by id):
   page / bare (and the same for ``detail``). At a fixed offered rate both could meet it and the
   ratio would say nothing; at saturation it says what the page costs beside the least Django can do.
 * latency: an open loop at a fixed ``BENCH_PORTAL_RATE`` (default 100/s) for ``BENCH_PORTAL_SECONDS``
-  (default 15) per page (the list also by category), counted from each request's scheduled start.
+  (default 15) per page (the list also by category), counted from each request's scheduled start;
+  ``BENCH_PORTAL_PAGES`` (default ``list,detail,search``) chooses these phases.
 """
 
 from __future__ import annotations
