@@ -16,7 +16,7 @@ late suppliers submit just after the deadline. Afterwards the database is checke
 Before the rush, the same server's capacity against a baseline: ``BENCH_BID_BURST`` more suppliers
 (default: as many as in the rush) submit as fast as ``BENCH_BID_CONNECTIONS`` (default 16)
 concurrent connections allow (closed loop; ``burst_per_s`` accepted submissions per second), then
-as many POSTs to the bare insert view (``/bench-bare/insert/`` of ``tests.bench.bare``: one row,
+``BENCH_BARE_INSERTS`` (default 2,000, at least as many) POSTs to the bare insert view (``/bench-bare/insert/`` of ``tests.bench.bare``: one row,
 no middleware) go through the same load generator (``bare_per_s``); ``ratio`` = burst / bare
 (target ≥ 0.25). The rush's offered rate is far below either, so its accepted/s would only echo it.
 The burst's bids count in the checks below too.
@@ -322,14 +322,16 @@ def _burst(port: int, suppliers: list[dict[str, Any]], csrf: str) -> dict[str, A
         port, [_submission(s, csrf) for s in suppliers], connections=connections
     )
     accepted = [suppliers[a.index]["bid"] for a in answers if _accepted(a.status, a.location)]
+    # Bare inserts are quick: enough of them (BENCH_BARE_INSERTS) to last seconds, not a blink.
+    bare_n = int(os.environ.get("BENCH_BARE_INSERTS") or max(len(suppliers), 2000))
     bare_requests = [
         serve.Request(
             "POST",
             "/bench-bare/insert/",
-            body=f"organisation={s['org']}&price={random.randint(300000, 999999)}.00",
+            body=f"organisation={suppliers[i % len(suppliers)]['org']}&price={random.randint(300000, 999999)}.00",
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
-        for s in suppliers
+        for i in range(bare_n)
     ]
     bare, bare_seconds = serve.closed_loop_once(port, bare_requests, connections=connections)
     inserted = sum(a.status == 201 for a in bare)

@@ -242,7 +242,17 @@ def load(url: str) -> float:
     rng = random.Random(20261129)
     with connect(url) as conn:
         conn.execute("TRUNCATE govbuy_bench_marker")
-        conn.execute(f"TRUNCATE {', '.join(LOADED_TABLES)} CASCADE")
+        # Everything that points at a user goes too (audit entries, receipts and sessions of earlier
+        # bid rushes on this dataset), so the generated supplier users can be deleted.
+        referencing = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint "
+                "WHERE confrelid = 'accounts_user'::regclass AND contype = 'f'"
+            )
+            if r[0] != "accounts_user"
+        ]
+        conn.execute(f"TRUNCATE {', '.join(sorted({*LOADED_TABLES, *referencing}))} CASCADE")
         conn.execute("DELETE FROM accounts_user WHERE email LIKE %s", [SUPPLIER_EMAIL.format(n="%")])
         # Generated ids reference each other by construction: skip the per-row foreign-key
         # triggers during the load (a superuser setting of this session only); the rows obey them.
