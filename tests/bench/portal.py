@@ -14,6 +14,10 @@ tenders; ``/bench-bare/tenders/<id>/`` shows the same tenders by id):
 * latency: an open loop at a fixed ``BENCH_PORTAL_RATE`` (default 100/s) for ``BENCH_PORTAL_SECONDS``
   (default 15) per page (the list also by category), counted from each request's scheduled start;
   ``BENCH_PORTAL_PAGES`` (default ``list,detail,search``) chooses these phases.
+
+The anonymous public page cache (``accounts.pagecache``) is off here (``PUBLIC_PAGE_CACHE_SECONDS=0``)
+so the figures are what rendering the pages costs; ``BENCH_PORTAL_PAGE_CACHE=1`` leaves it on. The
+``cached`` scenario measures the pages with it.
 """
 
 from __future__ import annotations
@@ -89,6 +93,10 @@ def run() -> dict[str, float | int]:
         print("bench portal: skipped (needs wrk: .ci/system-deps bench)", file=sys.stderr)
         return {"skipped": 1}
     env = serve.site_env(url)
+    if os.environ.get("BENCH_PORTAL_PAGE_CACHE") != "1":
+        # What rendering a page costs: the anonymous page cache would answer every repeated address
+        # from memory (that is the ``cached`` scenario's figure).
+        env["PUBLIC_PAGE_CACHE_SECONDS"] = "0"
     dataset.ensure(url, env)
     paths = _paths(url)
     # DEBUG off serves static files through the manifest, as in production: collect them first.
