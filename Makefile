@@ -43,7 +43,9 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Scenarios on the national dataset need PostgreSQL (DATABASE_URL); they say so and skip on SQLite.
 bench: setup
+	@.ci/system-deps bench
 	$(PY) -m tests.bench
 
 # Extract new strings and show what still lacks a translation (needs gettext's xgettext).

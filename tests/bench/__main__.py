@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
+    # A terminated run unwinds like an interrupted one: scenarios stop their servers in ``finally``.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     root = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(root))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -43,12 +46,15 @@ def main(argv: list[str]) -> int:
         )
         return 2
     original_name = database["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    test_database = any(name not in bench.OWN_DATABASE for name in names)
+    if test_database:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         for name in names:
             print(bench.format_line(name, bench.SCENARIOS[name]()), flush=True)
     finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
+        if test_database:
+            connection.creation.destroy_test_db(original_name, verbosity=0)
     return 0
 
 
