@@ -61,6 +61,16 @@ def _lock_tender(tender_id: int) -> Tender:
     return Tender.objects.select_for_update().select_related("category", "department").get(pk=tender_id)
 
 
+def _share_tender(tender_id: int) -> Tender:
+    """The tender row locked ``FOR SHARE``: submissions to one tender overlap (a bid rush is not served
+    one at a time) while the closing task, which takes the row ``FOR UPDATE``, waits for the ones in
+    flight and every later one sees the tender closed. SQLite locks the whole database anyway."""
+    if transaction.get_connection().vendor == "postgresql":
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute("SELECT 1 FROM procurement_tender WHERE id = %s FOR SHARE", [tender_id])
+    return Tender.objects.select_related("category", "department").get(pk=tender_id)
+
+
 def _lock_bid(bid_id: int) -> Bid:
     return Bid.objects.select_for_update().select_related("organisation").get(pk=bid_id)
 
@@ -271,12 +281,15 @@ def bid_eligibility_refusal(
     return None, version
 
 
-def _related_bidder_refusal(tender: Tender, organisation: Organisation) -> Refusal | None:
+def _related_bidder_refusal(
+    tender: Tender, organisation: Organisation, related: set[int] | None = None
+) -> Refusal | None:
     """Related bidders (same legal representative, or control) may not bid on the same tender
     (实施条例 Art. 18). ``related_organisation_ids`` reads relations in both directions."""
     from vendors.selectors import related_organisation_ids
 
-    related = related_organisation_ids(organisation)
+    if related is None:
+        related = related_organisation_ids(organisation)
     clash = bool(related) and (
         Bid.objects.counting().filter(tender=tender, organisation_id__in=related).exists()
     )
@@ -295,8 +308,15 @@ def _related_bidder_refusal(tender: Tender, organisation: Organisation) -> Refus
 def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
     """Seal and submit a draft bid, before the deadline by the server's clock, after the directory
     check, the admitted kinds and the related-bidder rule. Returns the submitted bid with its receipt.
-    A replacement draft takes the place of the bid it replaces in the same transaction."""
-    tender = _lock_tender(bid.tender_id)
+    A replacement draft takes the place of the bid it replaces in the same transaction.
+
+    Locks: the tender row is shared with other submissions and exclusive against closing, except
+    for an organisation with related organisations, which takes it exclusively so that two related
+    bidders' checks (each looking for the other's bid) cannot pass side by side."""
+    from vendors.selectors import related_organisation_ids
+
+    related = related_organisation_ids(Organisation.objects.get(pk=bid.organisation_id))
+    tender = _lock_tender(bid.tender_id) if related else _share_tender(bid.tender_id)
     bid = _lock_bid(bid.pk)
     if not can(by, "procurement.change_bid", bid):
         raise NotAllowed()
@@ -310,7 +330,7 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
     refusal, version = bid_eligibility_refusal(
         tender=tender, organisation=bid.organisation, on=today_in_shanghai()
     )
-    refusal = refusal or _related_bidder_refusal(tender, bid.organisation)
+    refusal = refusal or _related_bidder_refusal(tender, bid.organisation, related)
     if refusal is not None:
         logger.info("bid %s: submission refused (%s)", bid.pk, refusal.code)
         raise DomainError(refusal.message, code=refusal.code)

@@ -131,3 +131,68 @@ def test_submission_racing_the_closing_task(transactional_db: Any, offset_ms: in
             assert bid.price_ciphertext is None
             assert not bid.bid_hash
             assert not BidReceipt.objects.filter(bid=bid).exists()
+
+
+def _drafts(tender: Tender, bidders: list[tuple[Any, Any]]) -> list[tuple[Bid, Any]]:
+    drafts = []
+    for user, org in bidders:
+        draft = bid_create_draft(tender=tender, organisation=org, by=user)
+        bid_add_document(bid=draft, name="a.pdf", stream=io.BytesIO(PDF), by=user)
+        drafts.append((draft, user))
+    return drafts
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_related_bidders_submitting_at_once_leave_one_bid(transactional_db: Any, attempt: int) -> None:
+    """Submissions share the tender row, but related bidders take it exclusively: their checks (each
+    looks for the other's bid) never pass side by side."""
+    from vendors.models import OrganisationRelation
+
+    tender = make_tender()
+    (u1, o1), (u2, o2) = make_bidder(), make_bidder()
+    OrganisationRelation.objects.create(organisation=o2, related=o1, kind="control")
+    drafts = _drafts(tender, [(u1, o1), (u2, o2)])
+    results = _run_together(
+        *[lambda d=d, u=u: bid_submit(bid=Bid.objects.get(pk=d.pk), price="480000", by=u) for d, u in drafts]
+    )
+    assert sum(isinstance(r, Bid) for r in results) == 1, results
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert [r.code for r in refused] == ["related_bidder"]
+    assert Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).count() == 1
+
+
+def test_unrelated_bidders_submit_side_by_side(transactional_db: Any) -> None:
+    """The shared lock: while another submission holds the tender row (as one does until it appends
+    to the audit trail), a second bidder's submission goes through; the closing task's exclusive
+    lock has to wait."""
+    tender = make_tender()
+    ((draft, user),) = _drafts(tender, [make_bidder()])
+    holder_ready, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        from django.db import transaction
+
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM procurement_tender WHERE id = %s FOR SHARE", [tender.pk])
+                holder_ready.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holder_ready.wait(10)
+        started = time.monotonic()
+        submitted = bid_submit(bid=Bid.objects.get(pk=draft.pk), price="470000", by=user)
+        assert submitted.status == BidStatus.SUBMITTED
+        assert time.monotonic() - started < 5  # it did not wait for the other transaction
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(Exception, match="lock timeout"):
+                cursor.execute("SELECT 1 FROM procurement_tender WHERE id = %s FOR UPDATE", [tender.pk])
+            cursor.execute("SET lock_timeout = 0")
+    finally:
+        release.set()
+        holder.join(10)
