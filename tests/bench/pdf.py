@@ -78,7 +78,7 @@ def _seed() -> tuple[Any, Any]:
     orgs = Organisation.objects.bulk_create(
         Organisation(
             name=f"江门市第{n}社会工作服务中心",
-            credit_code=f"52440700MJ{n:07d}X",
+            credit_code=f"52440700PF{n:07d}X",  # a range of its own: scenarios share the database
             legal_representative=f"法人{n}",
             registering_authority="江门市民政局",
         )
