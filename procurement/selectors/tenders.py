@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -169,26 +169,28 @@ def tender_department_list(department_id: int | None, status: str = "") -> Query
 
 
 def tender_get_for_page(pk: int) -> Tender:
-    """One tender with everything its page shows, in a constant number of queries."""
-    return (
-        Tender.objects.select_related("department", "category", "retender_of")
-        .prefetch_related(
-            "criteria",
-            Prefetch(
-                "documents",
-                queryset=TenderDocument.objects.select_related("amendment").order_by("title", "-version"),
+    """One tender with everything its page shows, in a constant number of queries (five; a
+    re-tendered tender's link to its predecessor costs one more). Re-tenders are looked up only for a
+    failed tender, the one state they are made from."""
+    tender = Tender.objects.select_related("department", "category").get(pk=pk)
+    lookups: list[Any] = [
+        "criteria",
+        Prefetch(
+            "documents",
+            queryset=TenderDocument.objects.select_related("amendment").order_by("title", "-version"),
+        ),
+        Prefetch(
+            "clarifications",
+            queryset=Clarification.objects.select_related("asking_organisation").order_by(
+                "published_at", "asked_at", "id"
             ),
-            Prefetch(
-                "clarifications",
-                queryset=Clarification.objects.select_related("asking_organisation").order_by(
-                    "published_at", "asked_at", "id"
-                ),
-            ),
-            Prefetch("amendments", queryset=Amendment.objects.order_by("number")),
-            "retenders",
-        )
-        .get(pk=pk)
-    )
+        ),
+        Prefetch("amendments", queryset=Amendment.objects.order_by("number")),
+    ]
+    if tender.status == TenderStatus.FAILED:
+        lookups.append("retenders")
+    prefetch_related_objects([tender], *lookups)
+    return tender
 
 
 def tender_published_clarifications(tender: Tender) -> list[Clarification]:

@@ -58,6 +58,16 @@ def _load() -> None:
 
 
 def _rss_mb() -> float:
+    """This process's peak resident set. On Linux ``VmHWM`` (it starts afresh with the new address
+    space of ``exec``; ``ru_maxrss`` is carried over from the parent that forked the child, so a
+    runner that had rendered PDFs before made the export look 237 MB)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux, bytes on macOS
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
