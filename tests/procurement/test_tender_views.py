@@ -494,3 +494,15 @@ def test_saving_the_page_shown_after_a_refused_publish_keeps_the_criteria(client
     }
     client.post(reverse("procurement:tender_edit", args=[created.pk]), again)
     assert [(c.name, c.max_points) for c in created.criteria.order_by("order")] == saved
+
+
+def test_a_failed_tender_and_its_re_tender_link_to_each_other(client: Client, owner: Any) -> None:
+    from procurement.services.tenders import tender_retender
+
+    failed = force_state(make_published(owner), TenderStatus.FAILED)
+    copy = tender_retender(tender=failed, by=owner)
+    client.force_login(owner)
+    page = client.get(failed.get_absolute_url()).content.decode()
+    assert f'<a href="{copy.get_absolute_url()}">{copy.reference}</a>' in page
+    page = client.get(copy.get_absolute_url()).content.decode()
+    assert f'<a href="{failed.get_absolute_url()}">{failed.reference}</a>' in page
