@@ -26,6 +26,12 @@ class FastSelect(forms.Select):
             ((str(v), " selected" if str(v) in chosen else "", label) for v, label in self.choices),
         )
         attributes = format_html_join(
-            "", ' {}="{}"', ((k, v) for k, v in final.items() if v is not False and v is not None)
+            "",
+            "{}",
+            (
+                (format_html(" {}", k) if v is True else format_html(' {}="{}"', k, v),)
+                for k, v in final.items()
+                if v is not False and v is not None
+            ),
         )
         return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
