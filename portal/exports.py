@@ -76,9 +76,11 @@ class Dataset:
     title: str  # the file's name and the sheet's title, Chinese
     headers: list[str]
     queryset: Callable[[Any], QuerySet[Any]]  # request.GET -> the rows, in list order
-    row: Callable[[Any, Labels], list[Any]]  # (named row, choice labels) -> cells
+    # (row, choice labels) -> cells; by default the ``columns`` in order, a column named in
+    # ``choices`` shown by its label
+    row: Callable[[Any, Labels], list[Any]] | None = None
     columns: tuple[str, ...] = ()  # values_list fields; empty: model instances (with ``prefetch``)
-    choices: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (model, field)
+    choices: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (model, field)
     prefetch: tuple[str, ...] = ()
 
     def labels(self) -> Labels:
@@ -93,8 +95,15 @@ class Dataset:
             if self.prefetch:
                 qs = qs.prefetch_related(*self.prefetch)
             source = qs.iterator(chunk_size=CHUNK)
+        row = self.row or self._columns_in_order
         for obj in source:
-            yield [safe_cell(v) for v in self.row(obj, labels)]
+            yield [safe_cell(v) for v in row(obj, labels)]
+
+    def _columns_in_order(self, values: Any, labels: Labels) -> list[Any]:
+        return [
+            _label(labels[column], value) if column in labels else value
+            for column, value in zip(self.columns, values, strict=True)
+        ]
 
 
 DATASETS: dict[str, Dataset] = {}
@@ -145,17 +154,6 @@ register(
             "bid_deadline",
         ),
         choices={"method": ("procurement.Tender", "method"), "status": ("procurement.Tender", "status")},
-        row=lambda t, labels: [
-            t.reference,
-            t.title,
-            t.department__name,
-            t.category__name or "",
-            _label(labels["method"], t.method),
-            t.budget,
-            _label(labels["status"], t.status),
-            t.published_at,
-            t.bid_deadline,
-        ],
     )
 )
 
@@ -203,18 +201,6 @@ register(
             "status",
         ),
         choices={"status": ("procurement.Award", "status")},
-        row=lambda a, labels: [
-            a.tender__reference,
-            a.tender__title,
-            a.tender__department__name,
-            a.tender__category__name or "",
-            a.bid__organisation__name,
-            a.bid__organisation__credit_code,
-            a.price,
-            a.total_score,
-            a.announced_at,
-            _label(labels["status"], a.status),
-        ],
     )
 )
 
@@ -263,20 +249,6 @@ register(
             "status",
         ),
         choices={"status": ("procurement.Contract", "status")},
-        row=lambda c, labels: [
-            c.number,
-            c.tender__reference,
-            c.tender__title,
-            c.tender__department__name,
-            c.organisation__name,
-            c.organisation__credit_code,
-            c.value,
-            c.term_start,
-            c.term_end,
-            c.signed_at,
-            c.published_at,
-            _label(labels["status"], c.status),
-        ],
     )
 )
 
@@ -364,15 +336,6 @@ register(
             "published_at",
         ),
         choices={"grade": ("evaluation.Evaluation", "grade")},
-        row=lambda e, labels: [
-            e.title,
-            e.organisation__name,
-            e.department__name,
-            e.category__name or "",
-            e.score,
-            _label(labels["grade"], e.grade),
-            e.published_at,
-        ],
     )
 )
 

@@ -193,6 +193,12 @@ def tender_get_for_page(pk: int) -> Tender:
     return tender
 
 
+def tender_retenders(tender: Tender) -> list[Tender]:
+    """The tenders made again from this one: only a failed tender has any (prefetched by
+    ``tender_get_for_page``)."""
+    return list(tender.retenders.all()) if tender.status == TenderStatus.FAILED else []
+
+
 def tender_published_clarifications(tender: Tender) -> list[Clarification]:
     return [c for c in tender.clarifications.all() if c.is_published]
 

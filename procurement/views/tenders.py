@@ -161,7 +161,7 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
             and tender.status == TenderStatus.FAILED,
             "question_form": QuestionForm(),
             "compliance": report,
-            "retenders": list(tender.retenders.all()) if tender.status == TenderStatus.FAILED else [],
+            "retenders": selectors.tender_retenders(tender),
             "calendar_warnings": _calendar_warnings(tender, report) if is_owner else [],
         },
     )
