@@ -365,8 +365,11 @@ def run(*, quick: bool, port: int = 0) -> dict[str, float | int]:
             setup["suppliers"][n : n + late_n],
             setup["suppliers"][n + late_n :],
         )
+        # The server as production runs it: Redis for the cache and as the broker of a Celery
+        # worker beside gunicorn (when the run has Redis); the set-up steps above run eagerly.
+        server_env = serve.with_broker({**_env(workdir), "REDIS_URL": os.environ.get("REDIS_URL", "")})
         with serve.gunicorn(
-            _env(workdir),
+            server_env,
             workers=int(os.environ.get("BENCH_WORKERS", "3")),
             threads=int(os.environ.get("BENCH_THREADS", "2")),
             port=_free_port(port),

@@ -56,7 +56,7 @@ def site_env(database_url: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE=SETTINGS,
     )
     env.pop("ELASTICSEARCH_URL", None)  # the database search backend is what the bench measures
-    return env
+    return with_broker(env)
 
 
 def free_port() -> int:
@@ -91,11 +91,67 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def with_broker(env: dict[str, str]) -> dict[str, str]:
+    """``env`` as production runs it: tasks go through Redis to a Celery worker instead of running
+    eagerly inside the request, when Redis is at hand (``REDIS_URL`` of the run, or
+    ``BENCH_BROKER_URL``; ``BENCH_CELERY_WORKER=0`` keeps the tasks eager). The broker is a Redis
+    database of its own (``REDIS_URL``'s number + 1), emptied by the worker's start-up below."""
+    if os.environ.get("BENCH_CELERY_WORKER", "1") == "0":
+        return env
+    broker = os.environ.get("BENCH_BROKER_URL") or _next_redis_db(os.environ.get("REDIS_URL", ""))
+    if not broker:
+        return env
+    return {**env, "CELERY_BROKER_URL": broker, "CELERY_TASK_ALWAYS_EAGER": "false"}
+
+
+def _next_redis_db(url: str) -> str:
+    match = re.fullmatch(r"(redis://[^/]+)(?:/(\d+))?", url)
+    if not match:
+        return ""
+    return f"{match.group(1)}/{(int(match.group(2) or 0) + 1) % 16}"
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *, concurrency: int = 1) -> Iterator[bool]:
+    """A Celery worker on ``env``'s broker for the block (yields whether one runs: none when the
+    tasks are eager). It purges the bench broker's queue first, waits until the worker is ready
+    and always stops it (its own process group)."""
+    if not env.get("CELERY_BROKER_URL") or env.get("CELERY_TASK_ALWAYS_EAGER", "").lower() == "true":
+        yield False
+        return
+    celery = [sys.executable, "-m", "celery", "-A", "config"]
+    subprocess.run([*celery, "purge", "-f"], cwd=ROOT, env=env, capture_output=True, check=False)
+    with tempfile.NamedTemporaryFile("w+", prefix="govbuy-bench-worker-", suffix=".log") as log_file:
+        process = subprocess.Popen(
+            [*celery, "worker", "-l", "info", "--concurrency", str(concurrency), "--without-gossip",
+             "--without-mingle", "-n", f"bench-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, start_new_session=True, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while "ready." not in Path(log_file.name).read_text(errors="replace"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = Path(log_file.name).read_text(errors="replace")[-3000:]
+                    raise RuntimeError(f"the Celery worker did not start:\n{output}")
+                time.sleep(0.3)
+            print(f"  bench: Celery worker ready on {env['CELERY_BROKER_URL']}", file=sys.stderr, flush=True)
+            yield True
+        finally:
+            stop(process)
+
+
 @contextmanager
 def gunicorn(
     env: dict[str, str], *, workers: int, threads: int = 1, wsgi: str = WSGI, port: int = 0
 ) -> Iterator[int]:
-    """Serve ``wsgi`` on ``port`` (0: a free one) for the block; yields the port. Stopped whatever happens."""
+    """Serve ``wsgi`` on ``port`` (0: a free one) for the block, with a Celery worker beside it when
+    ``env`` has a broker (``with_broker``); yields the port. Both stopped whatever happens."""
+    with celery_worker(env), _gunicorn(env, workers=workers, threads=threads, wsgi=wsgi, port=port) as served:
+        yield served
+
+
+@contextmanager
+def _gunicorn(env: dict[str, str], *, workers: int, threads: int, wsgi: str, port: int) -> Iterator[int]:
     port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", wsgi, "-b", f"127.0.0.1:{port}", "-w", str(workers)]
     if threads > 1:

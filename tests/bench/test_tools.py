@@ -49,3 +49,30 @@ def test_percentile_and_line_format() -> None:
         bench.format_line("portal", {"list_ratio": 0.5, "errors": 0})
         == "bench portal: list_ratio=0.50 errors=0"
     )
+
+
+def test_server_env_sends_tasks_to_a_worker_on_a_broker_database_of_its_own(monkeypatch):
+    monkeypatch.delenv("BENCH_BROKER_URL", raising=False)
+    monkeypatch.delenv("BENCH_CELERY_WORKER", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    env = serve.with_broker({"CELERY_TASK_ALWAYS_EAGER": "true"})
+    assert env["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/4"
+    assert env["CELERY_TASK_ALWAYS_EAGER"] == "false"
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379")
+    assert serve.with_broker({})["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/1"
+
+
+def test_server_env_stays_eager_without_redis_or_when_asked(monkeypatch):
+    monkeypatch.delenv("BENCH_BROKER_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert serve.with_broker({"CELERY_TASK_ALWAYS_EAGER": "true"}) == {"CELERY_TASK_ALWAYS_EAGER": "true"}
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("BENCH_CELERY_WORKER", "0")
+    assert "CELERY_BROKER_URL" not in serve.with_broker({})
+
+
+def test_no_worker_is_started_for_eager_tasks():
+    with serve.celery_worker(
+        {"CELERY_BROKER_URL": "redis://x/1", "CELERY_TASK_ALWAYS_EAGER": "true"}
+    ) as running:
+        assert running is False
