@@ -131,6 +131,7 @@ def _audit_bid(
     tender: Tender,
     summary: dict[str, Any] | None = None,
     sealed: dict[str, Any] | None = None,
+    key: TenderKey | None = None,
 ) -> None:
     """Record a bidder's action on a bid before the opening. The entry names no actor in clear
     (DOMAIN.md: not even the bidder's identity is known before the opening): the acting user's id and
@@ -141,7 +142,7 @@ def _audit_bid(
     the tender."""
     content = {"user": by.pk, "email": by.email, "tender": tender.reference, **(sealed or {})}
     blob = sealing.seal_bytes(
-        key=tender_key_for(tender).as_wrapped(),
+        key=(key or tender_key_for(tender)).as_wrapped(),
         plaintext=json.dumps(content, ensure_ascii=False).encode(),
         context=bid.actor_context,
     )
@@ -304,6 +305,12 @@ def _related_bidder_refusal(
     return None
 
 
+# What ``Bid.submit`` sets: the only columns a submission writes.
+SUBMIT_FIELDS = [
+    "status", "price_ciphertext", "bid_hash", "submitted_by", "submitted_at", "eligibility_version", "to_reconfirm"
+]  # fmt: skip
+
+
 @transaction.atomic
 def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
     """Seal and submit a draft bid, before the deadline by the server's clock, after the directory
@@ -315,9 +322,12 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
     bidders' checks (each looking for the other's bid) cannot pass side by side."""
     from vendors.selectors import related_organisation_ids
 
-    related = related_organisation_ids(Organisation.objects.get(pk=bid.organisation_id))
+    organisation = Organisation.objects.get(pk=bid.organisation_id)
+    related = related_organisation_ids(organisation)
     tender = _lock_tender(bid.tender_id) if related else _share_tender(bid.tender_id)
-    bid = _lock_bid(bid.pk)
+    bid = Bid.objects.select_for_update().get(pk=bid.pk)
+    # The rows just read, not read again by the checks, the transition and the audit below.
+    bid.organisation, bid.tender = organisation, tender
     if not can(by, "procurement.change_bid", bid):
         raise NotAllowed()
     if bid.status != BidStatus.DRAFT:
@@ -335,8 +345,8 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
         logger.info("bid %s: submission refused (%s)", bid.pk, refusal.code)
         raise DomainError(refusal.message, code=refusal.code)
 
-    key = tender_key_for(tender).as_wrapped()
-    sealed = sealing.seal_price(key=key, price=value, context=bid.price_context)
+    tender_key = tender_key_for(tender)
+    sealed = sealing.seal_price(key=tender_key.as_wrapped(), price=value, context=bid.price_context)
     doc_hashes = [d.sha256 for d in documents]
     digest = sealing.bid_hash(
         tender_reference=tender.reference,
@@ -357,7 +367,7 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
             replaced = None
     with _before_deadline(tender):
         bid.submit(ciphertext=sealed.ciphertext, bid_hash=digest, by=by, at=now, eligibility_version=version)
-    bid.save()
+    bid.save(update_fields=SUBMIT_FIELDS)
     receipt = BidReceipt.objects.create(
         bid=bid,
         number=f"{tender.reference}-{bid.pk:07d}",
@@ -366,12 +376,20 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
         documents=[{"name": d.name, "size": d.size, "sha256": d.sha256} for d in documents],
     )
     if replaced is not None:
-        _audit_bid(by=by, action="bid.replace", bid=replaced, tender=tender, summary={"replaced_by": bid.pk})
+        _audit_bid(
+            by=by,
+            action="bid.replace",
+            bid=replaced,
+            tender=tender,
+            key=tender_key,
+            summary={"replaced_by": bid.pk},
+        )
     _audit_bid(
         by=by,
         action="bid.submit",
         bid=bid,
         tender=tender,
+        key=tender_key,
         # Sealed: no organisation, price or document detail (the salted bid hash reveals none).
         summary={"bid_hash": digest},
         sealed={"receipt": receipt.number},  # the receipt number names the tender
