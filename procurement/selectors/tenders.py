@@ -175,21 +175,19 @@ def tender_get_for_page(pk: int) -> Tender:
     tender = Tender.objects.select_related("department", "category").get(pk=pk)
     lookups: list[Any] = [
         "criteria",
-        Prefetch(
-            "documents",
-            queryset=TenderDocument.objects.select_related("amendment").order_by("title", "-version"),
-        ),
-        Prefetch(
-            "clarifications",
-            queryset=Clarification.objects.select_related("asking_organisation").order_by(
-                "published_at", "asked_at", "id"
-            ),
-        ),
+        Prefetch("documents", queryset=TenderDocument.objects.order_by("title", "-version")),
+        Prefetch("clarifications", queryset=Clarification.objects.order_by("published_at", "asked_at", "id")),
         Prefetch("amendments", queryset=Amendment.objects.order_by("number")),
     ]
     if tender.status == TenderStatus.FAILED:
         lookups.append("retenders")
     prefetch_related_objects([tender], *lookups)
+    # A document names the amendment that brought it: one of the tender's amendments, already read
+    # (each join or query left out is about a millisecond of a page that costs ten).
+    amendments = {a.pk: a for a in tender.amendments.all()}
+    for document in tender.documents.all():
+        if document.amendment_id in amendments:
+            document.amendment = amendments[document.amendment_id]
     return tender
 
 

@@ -506,3 +506,33 @@ def test_a_failed_tender_and_its_re_tender_link_to_each_other(client: Client, ow
     assert f'<a href="{copy.get_absolute_url()}">{copy.reference}</a>' in page
     page = client.get(copy.get_absolute_url()).content.decode()
     assert f'<a href="{failed.get_absolute_url()}">{failed.reference}</a>' in page
+
+
+def test_documents_an_amendment_brought_link_to_it_without_a_query_per_document(
+    client: Client, owner: Any
+) -> None:
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from procurement.services.tenders import amendment_publish
+
+    plain = make_published(owner)
+    amended = make_published(owner)
+    amendment_publish(
+        tender=amended,
+        by=owner,
+        summary="更正公告一",
+        text="更正内容",
+        documents=[(f"补充文件{i}", ContentFile(PDF, name=f"补充{i}.pdf"), None) for i in range(3)],
+    )
+    counts = []
+    for tender in (plain, amended):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("procurement:tender_detail", args=[tender.pk]))
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    page = response.content.decode()
+    link = reverse("procurement:amendment_detail", args=[amended.pk, 1])
+    assert page.count(f'href="{link}"') >= 3  # each of the three new documents names its amendment
+    assert counts[0] == counts[1]
