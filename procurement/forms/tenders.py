@@ -235,18 +235,22 @@ class AmendmentForm(forms.Form):
         self.fields["replaces"].queryset = tender.documents.filter(is_current=True)  # type: ignore[attr-defined]
 
 
-def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+def filter_choices() -> tuple[int, list[tuple[int, str]], list[tuple[int, str]]]:
     """Active categories and departments for the public filters, cached per language until public
-    data changes (the page cache's generation)."""
-    key = f"tender-filter-choices:{get_language()}:{pagecache.generation()}"
-    found = cache.get(key)
-    if found is None:
-        found = (
+    data changes: ``(generation, categories, departments)``, the page cache's generation they were
+    read at. One cache round trip for the generation and the entry together."""
+    key = f"tender-filter-choices:{get_language()}"
+    found = cache.get_many([pagecache.GENERATION_KEY, key])
+    current = int(found.get(pagecache.GENERATION_KEY) or 0)
+    entry = found.get(key)
+    if entry is None or entry[0] != current:
+        entry = (
+            current,
             [(c.pk, str(c)) for c in ServiceCategory.objects.filter(is_active=True)],
             [(d.pk, str(d)) for d in Department.objects.all()],
         )
-        cache.set(key, found, 300)
-    return found
+        cache.set(key, entry, 300)
+    return entry
 
 
 class TenderFilterForm(forms.Form):
@@ -270,7 +274,8 @@ class TenderFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        categories, departments = filter_choices()
+        # The filters' HTML is cached per language, choice generation and query (tender_list.html).
+        self.choices_generation, categories, departments = filter_choices()
         self.fields["category"].choices = [("", "---------"), *categories]  # type: ignore[attr-defined]
         self.fields["department"].choices = [("", "---------"), *departments]  # type: ignore[attr-defined]
         self.fields["method"].choices = [("", _("Any")), *ProcurementMethod.choices]  # type: ignore[attr-defined]

@@ -536,3 +536,39 @@ def test_documents_an_amendment_brought_link_to_it_without_a_query_per_document(
     link = reverse("procurement:amendment_detail", args=[amended.pk, 1])
     assert page.count(f'href="{link}"') >= 3  # each of the three new documents names its amendment
     assert counts[0] == counts[1]
+
+
+def _selected(page: str, name: str) -> list[str]:
+    """The values selected in the filter ``<select name=…>`` of a list page."""
+    import re
+
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None, name
+    return re.findall(r'<option value="([^"]*)" selected>', select.group(1))
+
+
+def test_list_filters_drawn_once_still_show_each_visitors_choice_language_and_new_categories(
+    client: Client, owner: Any
+) -> None:
+    from vendors.models import ServiceCategory
+
+    make_published(owner)
+    client.cookies["sessionid"] = "none"  # past the whole-page cache: the fragment is what is tested
+    url = reverse("procurement:tender_list")
+    category = ServiceCategory.objects.filter(is_active=True).first()
+    assert category is not None
+    assert _selected(client.get(url).content.decode(), "category") == [""]
+    assert _selected(client.get(url, {"category": category.pk}).content.decode(), "category") == [
+        str(category.pk)
+    ]
+    assert _selected(client.get(url).content.decode(), "category") == [""]  # not the filtered page's
+    invalid = client.get(url, {"deadline_from": "not a date"}).content.decode()
+    assert 'class="field has-error"' in invalid
+    assert "has-error" not in client.get(url).content.decode()
+    # Another language draws its own filters.
+    assert "selected>Any</option>" not in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "selected>Any</option>" in client.get(url).content.decode()
+    # A category added later is offered at once (the choices' generation is part of the key).
+    added = ServiceCategory.objects.create(code="NEW-FILTER", name="新增服务类别")
+    assert f'<option value="{added.pk}">' in client.get(url).content.decode()
