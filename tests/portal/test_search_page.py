@@ -52,6 +52,8 @@ def test_facet_link_selects_and_htmx_gets_only_the_results(client: Client, recor
     kind_links = next(f for f in response.context["facets"] if f["facet"].name == "kind")["buckets"]
     assert kind_links[0]["bucket"].selected
     assert "kind=" not in kind_links[0]["query"]
+    # in the fragment too, every facet link asks the search page itself for the results
+    assert f'hx-get="{reverse("portal:search")}?{kind_links[0]["query"]}"' in html
 
 
 def test_english_and_nothing_found(record: Record) -> None:
