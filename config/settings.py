@@ -159,7 +159,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis: a task taken by a worker that then vanished (killed, machine lost: it can no longer reject
 # it) is delivered again after this many seconds. Longer than the longest task and countdown.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int] = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
+# How often a worker looks for such tasks: by default kombu sweeps about every 100 s (every 10th
+# 10-second poll); ``CELERY_RESTORE_INTERVAL`` (seconds) sweeps at that interval instead.
+if restore_interval := env.int("CELERY_RESTORE_INTERVAL", default=0):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        unacked_restore_interval=restore_interval, unacked_restore_throttle=1
+    )
 # A worker that starts before Redis keeps retrying instead of exiting (explicit: Celery 6 changes it).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"

@@ -227,7 +227,8 @@ VISIBILITY = 15  # seconds (CELERY_VISIBILITY_TIMEOUT) before Redis hands out a 
 def test_whole_worker_killed_mid_render_a_new_worker_renders_it_once(
     workers: list[Worker], tmp_path: Path
 ) -> None:
-    timeout = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY)}
+    # The new worker looks for vanished workers' tasks every 2 s (kombu's default is ~100 s).
+    timeout = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "CELERY_RESTORE_INTERVAL": "2"}
     first = Worker("reliability-lost", tmp_path / "first.log", **timeout)
     workers.append(first)
     document = _long_extract_requested()
