@@ -31,3 +31,35 @@ def index_task(model: str, pk: int) -> int:
     if model.lower() in ("vendors.directoryversion", "vendors.directoryentry"):
         es.prune_directory()
     return sent
+
+
+# The facet path (``portal.search.sources.Source``) by which a public object names each of these.
+NAMED_BY = {"accounts.department": "department_path", "vendors.servicecategory": "category_path"}
+
+
+@shared_task(
+    autoretry_for=(TransportConnectionError, ConnectionTimeout, OSError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def reindex_named_task(model: str, pk: int) -> int:
+    """A department or service category was renamed: every public object whose search entry shows
+    its name (the result lines keep names, not ids) is indexed again, one by one as ``index_task``
+    does, the directory once. Returns the rows written or actions sent."""
+    from portal.search.sources import SOURCES
+    from vendors.models import DirectoryEntry
+
+    path_of = NAMED_BY[model.lower()]
+    done = 0
+    for source in SOURCES.values():
+        path = getattr(source, path_of)
+        if not path or not source.public_queryset().filter(**{path: pk}).exists():
+            continue
+        label = source.model._meta.label_lower
+        if source.model is DirectoryEntry:
+            done += index_task(label, 0)  # the directory is indexed as a whole
+            continue
+        ids = source.public_queryset().filter(**{path: pk}).order_by().values_list("pk", flat=True)
+        for object_id in ids.iterator(chunk_size=2000):
+            done += index_task(label, object_id)
+    return done

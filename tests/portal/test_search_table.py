@@ -262,3 +262,35 @@ def test_postgres_uses_the_grams_index() -> None:
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "portal_search_grams_idx" in plan
+
+
+def _names(column: str, term: str) -> set[str]:
+    """What the entries carrying a facet term (``d=12``, ``c=3``) show in a name column."""
+    return {name for terms, name in SearchEntry.objects.values_list("terms", column) if term in terms.split()}
+
+
+def test_renaming_a_department_or_category_renews_the_names_results_show(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    record = build()
+    table.rebuild()
+    city, elderly = record.city, record.elderly
+    assert _names("department_name", f"d={city.pk}") == {city.name}
+    with django_capture_on_commit_callbacks(execute=True):
+        city.name = "江门市民政局（更名）"
+        city.save()
+    assert _names("department_name", f"d={city.pk}") == {"江门市民政局（更名）"}
+    with django_capture_on_commit_callbacks(execute=True):
+        elderly.name = "养老服务（更名）"
+        elderly.save()
+    shown = _names("category_name", f"c={elderly.pk}")
+    assert len(shown) >= 2  # tenders, awards … and the organisations of the directory
+    assert all("养老服务（更名）" in name for name in shown)
+    hits = search("", SearchFilters(kind="tender", department=city.pk)).hits
+    assert hits
+    assert {h.department for h in hits} == {"江门市民政局（更名）"}
+    # A save that keeps the name re-indexes nothing.
+    SearchEntry.objects.filter(terms__contains=f"d={city.pk}").update(department_name="旧行")
+    with django_capture_on_commit_callbacks(execute=True):
+        city.save()
+    assert _names("department_name", f"d={city.pk}") == {"旧行"}
