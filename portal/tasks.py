@@ -53,13 +53,13 @@ def reindex_named_task(model: str, pk: int) -> int:
     done = 0
     for source in SOURCES.values():
         path = getattr(source, path_of)
-        if not path or not source.public_queryset().filter(**{path: pk}).exists():
+        if not path:
             continue
+        named = source.public_queryset().filter(**{path: pk}).order_by()
         label = source.model._meta.label_lower
         if source.model is DirectoryEntry:
-            done += index_task(label, 0)  # the directory is indexed as a whole
+            done += index_task(label, 0) if named.exists() else 0  # the directory is indexed as a whole
             continue
-        ids = source.public_queryset().filter(**{path: pk}).order_by().values_list("pk", flat=True)
-        for object_id in ids.iterator(chunk_size=2000):
+        for object_id in named.values_list("pk", flat=True).iterator(chunk_size=2000):
             done += index_task(label, object_id)
     return done

@@ -202,6 +202,11 @@ class Bid(models.Model):
         return self.price_ciphertext is not None and bool(self.bid_hash)
 
     # --- transitions -------------------------------------------------------------------------------
+    # What ``submit`` sets: the only columns a submission writes (``bid_submit`` saves just these).
+    SUBMIT_FIELDS = (
+        "status", "price_ciphertext", "bid_hash", "submitted_by", "submitted_at", "eligibility_version", "to_reconfirm"
+    )  # fmt: skip
+
     @transition(
         field=status, source=BidStatus.DRAFT, target=BidStatus.SUBMITTED, conditions=[is_before_deadline]
     )

@@ -305,12 +305,6 @@ def _related_bidder_refusal(
     return None
 
 
-# What ``Bid.submit`` sets: the only columns a submission writes.
-SUBMIT_FIELDS = [
-    "status", "price_ciphertext", "bid_hash", "submitted_by", "submitted_at", "eligibility_version", "to_reconfirm"
-]  # fmt: skip
-
-
 @transaction.atomic
 def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
     """Seal and submit a draft bid, before the deadline by the server's clock, after the directory
@@ -367,7 +361,7 @@ def bid_submit(*, bid: Bid, price: Any, by: Any) -> Bid:
             replaced = None
     with _before_deadline(tender):
         bid.submit(ciphertext=sealed.ciphertext, bid_hash=digest, by=by, at=now, eligibility_version=version)
-    bid.save(update_fields=SUBMIT_FIELDS)
+    bid.save(update_fields=Bid.SUBMIT_FIELDS)
     receipt = BidReceipt.objects.create(
         bid=bid,
         number=f"{tender.reference}-{bid.pk:07d}",

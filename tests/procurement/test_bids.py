@@ -60,6 +60,27 @@ def test_submit_seals_and_gives_a_receipt() -> None:
     assert "480000" not in str(entry.summary)
 
 
+def test_the_stored_submission_is_the_one_submitted() -> None:
+    """A submission writes only ``Bid.SUBMIT_FIELDS``: everything ``Bid.submit`` sets is among them,
+    and the row as stored is the bid the service returned."""
+    from django.utils import timezone
+
+    tender = make_tender()
+    user, org = make_bidder()
+    draft = bid_create_draft(tender=tender, organisation=org, by=user)
+    draft.to_reconfirm = True  # as an amendment leaves a draft to confirm again
+
+    def values(bid: Bid) -> dict[str, object]:
+        return {f.name: f.value_from_object(bid) for f in Bid._meta.concrete_fields}
+
+    before = values(draft)
+    draft.submit(ciphertext=b"x", bid_hash="0" * 64, by=user, at=timezone.now(), eligibility_version="1")
+    changed = {name for name, value in values(draft).items() if value != before[name]}
+    assert changed <= set(Bid.SUBMIT_FIELDS)
+    returned = submit_bid(tender, user, org)
+    assert values(Bid.objects.get(pk=returned.pk)) == values(returned)
+
+
 @pytest.mark.parametrize("case", ["not_in_directory", "suspended", "category", "related", "kind"])
 def test_eligibility_refusals(case: str) -> None:
     tender = make_tender()
