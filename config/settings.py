@@ -147,6 +147,9 @@ else:
 # Anonymous visitors' public pages are served from the cache for at most this long (0: off); any
 # change to public data makes them stale at once (accounts/pagecache.py).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=60)
+# The tender list's rows and the tender page's public parts are kept for every visitor for at most
+# this long (0: off); a change to the tender they show makes them stale at once (procurement/fragments.py).
+PUBLIC_FRAGMENT_SECONDS = env.int("PUBLIC_FRAGMENT_SECONDS", default=300)
 
 # --- Celery ----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -9,11 +9,13 @@ class ProcurementConfig(AppConfig):
     def ready(self) -> None:
         from accounts import navigation, notifications
         from accounts.models import Role
+        from procurement import fragments
         from procurement.documents import award as award_documents
         from procurement.documents import tendering as tendering_documents
 
         award_documents.register()
         tendering_documents.register()
+        fragments.connect_signals()
 
         navigation.register(_("Tenders"), "procurement:tender_list", order=20)
         navigation.register(_("My tenders"), "procurement:my_tenders", roles=[Role.PURCHASER], order=30)

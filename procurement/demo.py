@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.demo_support import DemoContext
+from procurement import fragments
 from procurement.models import Tender, TenderStatus
 from procurement.services.tenders import (
     CriterionData,
@@ -93,6 +94,7 @@ def demo_tender(
                 bid_deadline=deadline - delta,
                 opening_at=deadline - delta,
             )
+            fragments.tender_changed(tender.pk)  # a bulk update sends no signal
             tender = Tender.objects.get(pk=tender.pk)
     ctx.shared.setdefault("tenders", {})[key] = tender
     return tender

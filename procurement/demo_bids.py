@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.demo import ensure_user
 from accounts.demo_support import DemoContext
 from accounts.models import Role
+from procurement import fragments
 from procurement.demo import demo_tender
 from procurement.models import Bid, Tender, TenderStatus
 from procurement.services.bids import (
@@ -110,6 +111,7 @@ def _to_the_past(tender: Tender) -> Tender:
         documents_available_until=past,
         published_at=past - timedelta(days=25),
     )
+    fragments.tender_changed(tender.pk)  # a bulk update sends no signal
     return Tender.objects.get(pk=tender.pk)
 
 

@@ -172,7 +172,20 @@ def tender_get_for_page(pk: int) -> Tender:
     """One tender with everything its page shows, in a constant number of queries (five; a
     re-tendered tender's link to its predecessor costs one more). Re-tenders are looked up only for a
     failed tender, the one state they are made from."""
-    tender = Tender.objects.select_related("department", "category").get(pk=pk)
+    tender = tender_get_for_page_row(pk)
+    tender_load_page_children(tender)
+    return tender
+
+
+def tender_get_for_page_row(pk: int) -> Tender:
+    """The tender row with its department and category: what the tender page needs when its public
+    parts come from the cache (``procurement.fragments``)."""
+    return Tender.objects.select_related("department", "category").get(pk=pk)
+
+
+def tender_load_page_children(tender: Tender) -> None:
+    """Read the lists a tender page shows (criteria, documents, clarifications, amendments, and a
+    failed tender's re-tenders) into ``tender``: four queries, five for a failed tender."""
     lookups: list[Any] = [
         "criteria",
         Prefetch("documents", queryset=TenderDocument.objects.order_by("title", "-version")),
@@ -188,7 +201,18 @@ def tender_get_for_page(pk: int) -> Tender:
     for document in tender.documents.all():
         if document.amendment_id in amendments:
             document.amendment = amendments[document.amendment_id]
-    return tender
+
+
+def tender_unanswered_questions(tender: Tender, asked_by: Any = None) -> list[Clarification]:
+    """Questions not yet published on ``tender`` (only ``asked_by``'s when given), oldest first;
+    from the prefetched clarifications when they were read, else one query."""
+    cached = getattr(tender, "_prefetched_objects_cache", {}).get("clarifications")
+    if cached is None:
+        qs = Clarification.objects.filter(tender=tender, published_at__isnull=True)
+        if asked_by is not None:
+            qs = qs.filter(asked_by=asked_by)
+        return list(qs.order_by("asked_at", "id"))
+    return [c for c in cached if not c.is_published and (asked_by is None or c.asked_by_id == asked_by.pk)]
 
 
 def tender_retenders(tender: Tender) -> list[Tender]:

@@ -6,6 +6,7 @@ Every object view checks its permission: anonymous visitors are sent to sign in,
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,14 +16,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import DomainError
 from accounts.pagecache import public_page
-from procurement import calendar, compliance
+from procurement import calendar, compliance, fragments
 from procurement.forms.tenders import (
     AmendmentForm,
     AnswerForm,
@@ -75,23 +79,38 @@ def _form_error(form: Any, exc: DomainError, aliases: dict[str, str] | None = No
 
 @public_page
 def tender_list(request: HttpRequest) -> HttpResponse:
-    """Published tenders, newest first, filtered; keyset pages (no COUNT over the table)."""
+    """Published tenders, newest first, filtered; keyset pages (no COUNT over the table). The rows
+    are the same for every visitor with the same query: kept by ``procurement.fragments``."""
     form = TenderFilterForm(request.GET or None)
-    filters = form.filters()
-    page = selectors.tender_public_page(
-        filters,
-        cursor=request.GET.get("after", ""),
-        before=request.GET.get("before", ""),
-        columns=selectors.LIST_COLUMNS,
-    )
-    _label_rows(page.items)
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
+    query_string = query.urlencode()
+
+    def draw() -> str:
+        page = selectors.tender_public_page(
+            form.filters(),
+            cursor=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+            columns=selectors.LIST_COLUMNS,
+        )
+        _label_rows(page.items)
+        return render_to_string(
+            "procurement/includes/tender_rows.html", {"page": page, "query": query_string}
+        )
+
+    digest = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()
+    rows = fragments.cached(
+        f"fragments:tenders:{get_language()}:{digest}",
+        fragments.LIST_VERSION_KEY,
+        None,
+        draw,
+        templates=("procurement/includes/tender_rows.html",),
+    )
     return render(
         request,
         "procurement/tender_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
+        {"form": form, "rows": mark_safe(rows), "query": query_string},  # noqa: S308 (our template's)
     )
 
 
@@ -114,57 +133,98 @@ def _label_rows(tenders: list[Tender]) -> None:
 
 @public_page
 def tender_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The tender page: terms, key dates (Asia/Shanghai), documents, clarifications, amendments, state."""
+    """The tender page: terms, key dates (Asia/Shanghai), documents, clarifications, amendments, state.
+
+    What every visitor sees alike comes from ``procurement.fragments`` (one cache round trip; the
+    tender's lists are read only to draw it); what is the visitor's own (the purchaser's buttons and
+    checks, a supplier's pending questions, the question form) is added here."""
     try:
-        tender = selectors.tender_get_for_page(pk)
+        tender = selectors.tender_get_for_page_row(pk)
     except Tender.DoesNotExist as exc:
         raise Http404 from exc
     user: Any = request.user
     if not user.has_perm("procurement.view_tender", tender):
         return _deny(request)
     is_owner = user.has_perm("procurement.manage_tender", tender)
-    clarifications = list(tender.clarifications.all())
-    published = [c for c in clarifications if c.is_published]
-    mine = [
-        c for c in clarifications if not c.is_published and user.is_authenticated and c.asked_by_id == user.pk
-    ]
-    available = tender.get_available_user_status_transitions(user)  # type: ignore[attr-defined]
-    actions = [t.name for t in available if t.name in TENDER_ACTIONS]
-    report = (
-        compliance.check_tender(
-            tender,
-            criteria=[(c.name, c.description, c.max_points) for c in tender.criteria.all()],
-            documents=len(selectors.tender_current_documents(tender)),
-        )
-        if is_owner and tender.status == TenderStatus.DRAFT
-        else None
-    )
+    parts = _tender_parts(request, tender, is_owner)
+    actions: list[str] = []
+    report = None
+    if is_owner:
+        available = tender.get_available_user_status_transitions(user)  # type: ignore[attr-defined]
+        actions = [t.name for t in available if t.name in TENDER_ACTIONS]
+        if tender.status == TenderStatus.DRAFT:  # a draft's lists were read to draw its parts
+            report = compliance.check_tender(
+                tender,
+                criteria=[(c.name, c.description, c.max_points) for c in tender.criteria.all()],
+                documents=len(selectors.tender_current_documents(tender)),
+            )
+    can_ask = user.has_perm("procurement.ask_clarification", tender) and tender.is_clarification_open()
     return render(
         request,
         "procurement/tender_detail.html",
         {
             "tender": tender,
+            "parts": parts,
             "is_owner": is_owner,
-            "criteria": list(tender.criteria.all()),
-            "documents": list(tender.documents.all()),
-            "current_documents": selectors.tender_current_documents(tender),
-            "clarifications": published,
-            "my_questions": mine,
-            "pending_questions": sum(1 for c in clarifications if not c.is_published) if is_owner else 0,
-            "amendments": list(tender.amendments.all()),
+            "my_questions": selectors.tender_unanswered_questions(tender, asked_by=user)
+            if user.is_authenticated and not is_owner
+            else [],
+            "pending_questions": len(selectors.tender_unanswered_questions(tender)) if is_owner else 0,
             "actions": actions,
-            "can_ask": user.has_perm("procurement.ask_clarification", tender)
-            and tender.is_clarification_open(),
+            "can_ask": can_ask,
             "can_amend": is_owner and tender.bids_open_for_submission(),
             "can_answer": is_owner and tender.status == TenderStatus.PUBLISHED,
             "can_retender": user.has_perm("procurement.retender_tender", tender)
             and tender.status == TenderStatus.FAILED,
-            "question_form": QuestionForm(),
+            "question_form": QuestionForm() if can_ask else None,
             "compliance": report,
-            "retenders": selectors.tender_retenders(tender),
             "calendar_warnings": _calendar_warnings(tender, report) if is_owner else [],
         },
     )
+
+
+TENDER_PARTS = ("head", "dates", "terms", "documents", "clarifications", "amendments")
+TENDER_DATES = "procurement/includes/tender_dates.html"  # included by the dates part
+
+
+def _tender_parts(request: HttpRequest, tender: Tender, is_owner: bool) -> dict[str, str]:
+    """The tender page's parts every visitor sees alike (templates/procurement/includes/tender_page/).
+
+    Drawn without the request (no user, no CSRF token) and kept per tender, language, department and
+    category name; a draft's are drawn afresh with the request (its purchasers' remove buttons and
+    upload form) and never kept."""
+    draft = tender.status == TenderStatus.DRAFT
+
+    def draw() -> dict[str, str]:
+        selectors.tender_load_page_children(tender)
+        documents = list(tender.documents.all())
+        context = {
+            "tender": tender,
+            "is_owner": is_owner and draft,
+            "criteria": list(tender.criteria.all()),
+            "documents": documents,
+            "current_documents": [d for d in documents if d.is_current],
+            "clarifications": selectors.tender_published_clarifications(tender),
+            "amendments": list(tender.amendments.all()),
+            "retenders": selectors.tender_retenders(tender),
+        }
+        return {
+            name: render_to_string(
+                f"procurement/includes/tender_page/{name}.html", context, request=request if draft else None
+            )
+            for name in TENDER_PARTS
+        }
+
+    if draft:
+        return draw()
+    parts = fragments.cached(
+        f"fragments:tender:{tender.pk}:{get_language()}",
+        fragments.tender_version_key(tender.pk),
+        (tender.department.name, str(tender.category)),
+        draw,
+        templates=(*(f"procurement/includes/tender_page/{name}.html" for name in TENDER_PARTS), TENDER_DATES),
+    )
+    return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 (drawn by our templates)
 
 
 def _calendar_warnings(tender: Tender, report: compliance.ComplianceReport | None) -> list[str]:

@@ -11,6 +11,10 @@ tenders; ``/bench-bare/tenders/<id>/`` shows the same tenders by id):
   ``BENCH_CLOSED_SECONDS`` (default 5) each: ``list_rps``, ``list_bare_rps``, ``list_ratio`` =
   page / bare (and the same for ``detail``). At a fixed offered rate both could meet it and the
   ratio would say nothing; at saturation it says what the page costs beside the least Django can do.
+* ``detail_warm_rps``/``detail_warm_ratio``: the tender page again once each of those tenders was
+  asked for once, so its public parts come from the cache (``procurement.fragments``); the first
+  figures draw most pages afresh (2,000 tenders, a few thousand requests), as for tenders nobody
+  read lately.
 * latency: an open loop at a fixed ``BENCH_PORTAL_RATE`` (default 100/s) for ``BENCH_PORTAL_SECONDS``
   (default 15) per page (the list also by category), counted from each request's scheduled start;
   ``BENCH_PORTAL_PAGES`` (default ``list,detail,search``) chooses these phases.
@@ -133,6 +137,13 @@ def run() -> dict[str, float | int]:
                 _log(
                     f"{name} closed loop, {CONNECTIONS} connections: {serve.kwargs_line(results[f'{name}_closed'])}"
                 )
+        # The tender page once more after each of its 2,000 tenders was asked for once: its public
+        # parts come from the cache (procurement.fragments), as for a tender people are reading.
+        serve.warm(port, paths["detail"], 1)
+        results["detail_warm_closed"] = serve.wrk_closed_loop(
+            port, paths["detail"], seconds=CLOSED_SECONDS, connections=CONNECTIONS
+        )
+        _log(f"detail (parts kept) closed loop: {serve.kwargs_line(results['detail_warm_closed'])}")
         for name in PAGES:
             results[name] = serve.open_loop(port, paths[name], rate=RATE, seconds=SECONDS)
             _log(f"{name} at {RATE:.0f}/s: {serve.kwargs_line(results[name])}")
@@ -147,6 +158,8 @@ def run() -> dict[str, float | int]:
         "detail_rps": detail_rps,
         "detail_bare_rps": detail_bare,
         "detail_ratio": ratio(detail_rps, detail_bare),
+        "detail_warm_rps": results["detail_warm_closed"]["rps"],
+        "detail_warm_ratio": ratio(results["detail_warm_closed"]["rps"], detail_bare),
         "detail_p95_ms": results["detail"]["p95_ms"] if "detail" in results else None,
         "search_p95_ms": results["search"]["p95_ms"] if "search" in results else None,
     }

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.pagecache import bump_generation
+from procurement import fragments
 from procurement.models import ProcurementMethod, Tender, TenderDocument
 from procurement.services.tenders import (
     CriterionData,
@@ -105,6 +106,7 @@ def force_state(tender: Tender, status: str, **fields: Any) -> Tender:
         defaults["published_at"] = tender.published_at or now - timedelta(days=21)
     Tender.objects.filter(pk=tender.pk).update(status=status, **{**defaults, **fields})
     bump_generation()  # a bulk update sends no signal: cached public pages must not show the old state
+    fragments.tender_changed(tender.pk)  # nor the tender's cached parts
     return Tender.objects.get(pk=tender.pk)
 
 
