@@ -109,7 +109,7 @@ def tender_changed(tender_id: int | None, using: str = "default") -> None:
     pending = getattr(connection, "_fragment_renewal", None)
     if pending is None or not any(entry[1] is pending for entry in connection.run_on_commit):
         pending = _Renewal()
-        connection._fragment_renewal = pending  # type: ignore[attr-defined]
+        connection._fragment_renewal = pending
         transaction.on_commit(pending, using=using, robust=True)
     pending.keys.update(keys)
 
@@ -145,9 +145,11 @@ def connect_signals() -> None:
 
     for signal in (post_save, post_delete):
         signal.connect(_tender_row_saved, sender=Tender, dispatch_uid=f"fragments-tender-{id(signal)}")
-        for model in (ScoringCriterion, TenderDocument, Clarification, Amendment):
+        children: tuple[type[Any], ...] = (ScoringCriterion, TenderDocument, Clarification, Amendment)
+        for child in children:
             signal.connect(
-                _child_saved, sender=model, dispatch_uid=f"fragments-{model.__name__}-{id(signal)}"
+                _child_saved, sender=child, dispatch_uid=f"fragments-{child.__name__}-{id(signal)}"
             )
-        for model in (Department, ServiceCategory):
+        named: tuple[type[Any], ...] = (Department, ServiceCategory)
+        for model in named:
             signal.connect(_name_saved, sender=model, dispatch_uid=f"fragments-{model.__name__}-{id(signal)}")
