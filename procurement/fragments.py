@@ -66,7 +66,7 @@ def cached(
     hit, two on a miss."""
     if seconds() <= 0:
         return make()
-    key = f"{key}:{signature(templates)}"
+    key = key_for(key, templates)
     found = cache.get_many([version_key, key])
     version = found.get(version_key)
     entry = found.get(key)
@@ -79,6 +79,10 @@ def cached(
     value = make()
     cache.set(key, (version, stamp, value), seconds())
     return value
+
+
+def key_for(key: str, templates: tuple[str, ...]) -> str:
+    return f"{key}:{signature(templates)}"
 
 
 @functools.cache

@@ -184,7 +184,15 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 TENDER_PARTS = ("head", "dates", "terms", "documents", "clarifications", "amendments")
-TENDER_DATES = "procurement/includes/tender_dates.html"  # included by the dates part
+# The part templates and what they include: a change to any of them is a new fragment signature.
+TENDER_PART_TEMPLATES = (
+    *(f"procurement/includes/tender_page/{name}.html" for name in TENDER_PARTS),
+    "procurement/includes/tender_dates.html",
+)
+
+
+def tender_parts_key(tender_id: int, language: str) -> str:
+    return f"fragments:tender:{tender_id}:{language}"
 
 
 def _tender_parts(request: HttpRequest, tender: Tender, is_owner: bool) -> dict[str, str]:
@@ -218,11 +226,11 @@ def _tender_parts(request: HttpRequest, tender: Tender, is_owner: bool) -> dict[
     if draft:
         return draw()
     parts = fragments.cached(
-        f"fragments:tender:{tender.pk}:{get_language()}",
+        tender_parts_key(tender.pk, get_language()),
         fragments.tender_version_key(tender.pk),
         (tender.department.name, str(tender.category)),
         draw,
-        templates=(*(f"procurement/includes/tender_page/{name}.html" for name in TENDER_PARTS), TENDER_DATES),
+        templates=TENDER_PART_TEMPLATES,
     )
     return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 (drawn by our templates)
 
