@@ -12,7 +12,8 @@ deleting a tender, or a criterion, document, clarification or amendment of it, g
 the list new tokens, at once and again after commit (a page drawn from the data before the commit is
 kept under the older token); saving a department or a service category (their names are on both
 pages) renews the list's token, and the tender page checks both names itself. A fragment kept under
-another token is a miss. Tokens are random, not counters, so a token evicted from the cache and made
+another token is a miss, and so is one drawn by other templates, code or translations (a new
+release). Tokens are random, not counters, so a token evicted from the cache and made
 anew never matches an old fragment. ``PUBLIC_FRAGMENT_SECONDS`` (default 300, ``0`` = off) bounds how
 long a fragment lives, and with it what a bulk ``update()`` could leave stale: one inside a
 transaction that also saves one of the tender's rows (an amendment moving the deadline) is renewed
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -85,12 +87,24 @@ def key_for(key: str, templates: tuple[str, ...]) -> str:
     return f"{key}:{signature(templates)}"
 
 
+# The code that draws the fragments (labels, properties, the views' context), besides the templates.
+DRAWN_BY = (
+    "procurement.fragments",
+    "procurement.models.tenders",
+    "procurement.selectors.tenders",
+    "procurement.views.tenders",
+    "vendors.models.organisations",
+)
+
+
 @functools.cache
 def signature(templates: tuple[str, ...]) -> str:
-    """What the fragments were drawn with: the templates' and the compiled translations' contents,
-    so that a release changing either never serves what the one before it drew."""
+    """What the fragments were drawn with: the templates', the drawing code's and the compiled
+    translations' contents, so that a release changing any of them never serves what the one before
+    it drew."""
     digest = hashlib.sha256()
     files = [Path(get_template(name).origin.name) for name in templates]  # type: ignore[attr-defined]
+    files += [Path(importlib.import_module(module).__file__ or "") for module in DRAWN_BY]
     for locale in settings.LOCALE_PATHS:
         files += sorted(Path(locale).glob("*/LC_MESSAGES/*.mo"))
     for path in files:

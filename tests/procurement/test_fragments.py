@@ -254,3 +254,17 @@ def test_off_draws_every_time(settings: Any) -> None:
     for _ in range(2):
         fragments.cached("k", "v", None, lambda: made.append(1), templates=())
     assert len(made) == 2
+
+
+def test_the_signature_follows_the_code_that_draws(monkeypatch: Any) -> None:
+    """A release that changes the drawing code (not only the templates) draws its fragments anew."""
+    templates = ("procurement/includes/tender_rows.html",)
+    before = fragments.signature(templates)
+    monkeypatch.setattr(fragments, "DRAWN_BY", fragments.DRAWN_BY[:-1])
+    fragments.signature.cache_clear()
+    try:
+        assert fragments.signature(templates) != before
+    finally:
+        monkeypatch.undo()
+        fragments.signature.cache_clear()
+    assert fragments.signature(templates) == before
