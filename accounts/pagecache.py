@@ -21,8 +21,10 @@ The key is the language (the language cookie, else ``LANGUAGE_CODE``, exactly as
 whether htmx asked for a fragment. Freshness: every saved or deleted row of the public apps
 (procurement, vendors, evaluation, departments) and every audit entry (each service writes one)
 bumps a *generation* counter, at once and again after commit, and an entry of an older generation is
-a miss; ``PUBLIC_PAGE_CACHE_SECONDS`` (default 60) bounds what a bulk ``update()`` outside a service
-(which sends no signal) could leave stale. ``0`` turns the cache off.
+a miss. Rows no public page shows are left out: a sealed bidder's audit entries and the rows their
+apps register with ``unseen_while`` (a bid before its opening), so a bid rush keeps the pages.
+``PUBLIC_PAGE_CACHE_SECONDS`` (default 60) bounds what a bulk ``update()`` outside a service (which
+sends no signal) could leave stale. ``0`` turns the cache off.
 """
 
 from __future__ import annotations
@@ -152,11 +154,37 @@ def _bump_after_commit() -> None:
     bump_generation()
 
 
+# Rows no public page shows while a condition holds, by model (registered by their apps): saving or
+# deleting one then makes no page stale. Procurement registers sealed bids, their documents and
+# receipts (before the opening nothing of a bid is public), so a bid rush leaves the cache warm.
+_UNSEEN: dict[type, Callable[[Any], bool]] = {}
+
+
+def unseen_while(model: type, condition: Callable[[Any], bool]) -> None:
+    """While ``condition(row)`` holds, no public page shows ``row``: changing it keeps the pages."""
+    _UNSEEN[model] = condition
+
+
+def _unseen(sender: Any, instance: Any) -> bool:
+    if instance is None:
+        return False
+    if sender._meta.label_lower == "accounts.auditentry":
+        # A sealed bidder's step (accounts.audit: its actor is sealed until the opening) is on no
+        # public page; the opening's own entries are not sealed and make the pages stale.
+        from accounts.audit import SEALED_ACTOR_KEY
+
+        return SEALED_ACTOR_KEY in (instance.summary or {})
+    condition = _UNSEEN.get(sender)
+    return condition is not None and bool(condition(instance))
+
+
 def _changed(sender: Any, using: str = "default", **kwargs: Any) -> None:
     meta = getattr(sender, "_meta", None)
     if meta is None or not (
         meta.app_label in PUBLIC_APPS or (meta.app_label, meta.model_name) in PUBLIC_MODELS
     ):
+        return
+    if _unseen(sender, kwargs.get("instance")):
         return
     # At once: this connection's own later reads (and a test's) see fresh pages. After commit, once
     # per transaction: a page another request rendered from the data before the commit was stored

@@ -16,6 +16,7 @@ class ProcurementConfig(AppConfig):
         award_documents.register()
         tendering_documents.register()
         fragments.connect_signals()
+        _sealed_bids_are_on_no_public_page()
 
         navigation.register(_("Tenders"), "procurement:tender_list", order=20)
         navigation.register(_("My tenders"), "procurement:my_tenders", roles=[Role.PURCHASER], order=30)
@@ -42,3 +43,16 @@ class ProcurementConfig(AppConfig):
             register_kind("committee.closed", _("An evaluation committee you sit on was closed"))
             register_kind("evaluation.report", _("An evaluation report awaits your confirmation"))
             register_kind("procurement.deadline", _("Award, challenge and contract deadlines"))
+
+
+def _sealed_bids_are_on_no_public_page() -> None:
+    """Before its opening nothing of a bid is public (sealed): saving it, its documents or its
+    receipt, or the tender's data key (never public), keeps the anonymous page cache
+    (accounts.pagecache.unseen_while)."""
+    from accounts import pagecache
+    from procurement.models import Bid, BidDocument, BidReceipt, TenderKey
+
+    pagecache.unseen_while(Bid, lambda bid: bid.opened_at is None)
+    pagecache.unseen_while(BidDocument, lambda document: document.bid.opened_at is None)
+    pagecache.unseen_while(BidReceipt, lambda receipt: receipt.bid.opened_at is None)
+    pagecache.unseen_while(TenderKey, lambda key: True)

@@ -157,3 +157,32 @@ def test_a_visitor_requests_a_public_document_from_a_cached_page_without_a_token
     member = Client(enforce_csrf_checks=True)
     member.force_login(UserFactory(role=Role.SUPPLIER))
     assert member.post(reverse("documents:request"), form).status_code == 403
+
+
+def test_a_sealed_bid_keeps_the_cached_pages_and_its_opening_makes_them_stale(client: Client) -> None:
+    """Before the opening nothing of a bid is public: a bid rush must not empty the page cache
+    (every submission writes a bid, a receipt and a sealed audit entry). The opening must."""
+    from procurement.services.opening import tender_open
+    from tests.procurement.bidding import make_bidder, make_tender, pass_deadline, purchaser_of, submit_bid
+
+    tender = make_tender()
+    user, organisation = make_bidder(cat=tender.category)
+    pages = [LIST, tender.get_absolute_url(), "/"]
+    for path in pages:
+        assert client.get(path)["X-Page-Cache"] == "miss"
+    generation = pagecache_generation()
+    submit_bid(tender, user, organisation)
+    assert pagecache_generation() == generation
+    for path in pages:
+        assert client.get(path)["X-Page-Cache"] == "hit", path
+
+    tender = pass_deadline(tender)
+    tender_open(tender=tender, by=purchaser_of(tender))
+    assert pagecache_generation() != generation
+    assert client.get(tender.get_absolute_url())["X-Page-Cache"] == "miss"
+
+
+def pagecache_generation() -> int:
+    from accounts.pagecache import generation
+
+    return generation()
