@@ -22,7 +22,8 @@ no middleware) go through the same load generator (``bare_per_s``); ``ratio`` = 
 The burst's bids count in the checks below too.
 
 Prints ``bench bid_rush: submissions_per_s=… p95_ms=… lost=… duplicated=… late_accepted=…
-burst_per_s=… bare_per_s=… ratio=…``.
+burst_per_s=… bare_per_s=… ratio=…`` and, with Redis, ``page_cache_renewals=…``: how often the rush
+made the anonymous page cache stale (a sealed bid changes no public page: 0 expected).
 Default: 500 suppliers within 60 s; ``--quick``: 60 suppliers within 10 s. Target: p95 ≤ 500 ms.
 """
 
@@ -48,6 +49,8 @@ from typing import Any
 from tests.bench import scenario, serve
 
 ROOT = Path(__file__).resolve().parents[2]
+# accounts.pagecache.GENERATION_KEY as Django's cache stores it (the driver runs without Django).
+PAGE_CACHE_GENERATION = ":1:pagecache:generation"
 MARGIN_S = 3.0  # deadline after the end of the rush window
 _RUN_SECRET = os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50)
 _RUN_MASTER_KEY = (
@@ -384,6 +387,7 @@ def run(*, quick: bool, port: int = 0) -> dict[str, float | int]:
                 {k: v for k, v in burst.items() if k != "accepted"}
             ))  # fmt: skip
             deadline = _django(workdir, "arm", str(setup["tender"]), str(window + MARGIN_S))["deadline"]
+            generation = _page_cache_generation(server_env["REDIS_URL"])
             t0 = time.time()
             offsets = sorted(random.uniform(0, window) for _ in suppliers)
             results: list[tuple[int, bool, float, int]] = []
@@ -406,6 +410,7 @@ def run(*, quick: bool, port: int = 0) -> dict[str, float | int]:
                         )
                     )
             elapsed = max(time.time() - t0, 1e-6)
+            after = _page_cache_generation(server_env["REDIS_URL"])
         verify = _django(workdir, "verify", str(setup["tender"]))
     accepted_ids = {r[0] for r in results if r[1]} | set(burst["accepted"])
     latencies = sorted(r[2] for r in results)
@@ -433,7 +438,27 @@ def run(*, quick: bool, port: int = 0) -> dict[str, float | int]:
         "ratio": round(burst["burst_per_s"] / burst["bare_per_s"], 3)
         if burst["bare_per_s"]
         else float("nan"),
+        # How often the rush made every anonymous public page stale (sealed bids should not).
+        **(
+            {"page_cache_renewals": after - generation}
+            if generation is not None and after is not None
+            else {}
+        ),
     }
+
+
+def _page_cache_generation(redis_url: str) -> int | None:
+    """The anonymous page cache's generation in the server's Redis cache (``accounts.pagecache``),
+    or None without Redis."""
+    if not redis_url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return int(client.get(PAGE_CACHE_GENERATION) or 0)
+    finally:
+        client.close()
 
 
 def _sleep_until(moment: float) -> bool:

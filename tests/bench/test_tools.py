@@ -76,3 +76,13 @@ def test_no_worker_is_started_for_eager_tasks():
         {"CELERY_BROKER_URL": "redis://x/1", "CELERY_TASK_ALWAYS_EAGER": "true"}
     ) as running:
         assert running is False
+
+
+def test_bid_rush_reads_the_page_cache_generation_under_djangos_own_key() -> None:
+    """The driver reads the counter without Django: its key must be the one the site writes."""
+    from django.core.cache import cache
+
+    from accounts.pagecache import GENERATION_KEY
+    from tests.bench import bid_rush
+
+    assert cache.make_key(GENERATION_KEY) == bid_rush.PAGE_CACHE_GENERATION
