@@ -119,7 +119,7 @@ def _append(entries: list[AuditEntry]) -> list[AuditEntry]:
         else:
             AuditEntry.objects.bulk_create(entries, batch_size=500)
             # ``bulk_create`` sends no signal: send each entry's ``post_save`` as ``save()`` would
-            # (the public page cache counts every audit entry as a change; accounts.pagecache).
+            # (the public page cache counts each audit entry but a sealed bidder's as a change).
             for entry in entries:
                 post_save.send(
                     sender=AuditEntry,
