@@ -130,6 +130,26 @@ def test_two_first_starts_at_once_agree_on_the_secrets(tmp_path: Path) -> None:
     assert f"SECRET_KEY={keys.pop()}" in secrets_file.read_text()
 
 
+def test_a_start_that_found_no_file_keeps_the_one_another_start_wrote_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race behind the test above, made certain: this start read before the other wrote."""
+    from config import local_secrets
+
+    path = tmp_path / "secrets.env"
+    first = local_secrets.load_or_create(path)  # the other start, first to write
+    real_read = local_secrets._read
+    reads: list[Path] = []
+
+    def read_before_the_other_wrote(p: Path) -> dict[str, str]:
+        reads.append(p)
+        return {} if len(reads) == 1 else real_read(p)
+
+    monkeypatch.setattr(local_secrets, "_read", read_before_the_other_wrote)
+    assert local_secrets.load_or_create(path) == first
+    assert real_read(path) == first
+
+
 def test_production_environment_gives_the_production_setup() -> None:
     prod = _probe(PRODUCTION_ENV)
 
