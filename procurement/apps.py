@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +54,11 @@ def _sealed_bids_are_on_no_public_page() -> None:
     from accounts import pagecache
     from procurement.models import Bid, BidDocument, BidReceipt, TenderKey
 
+    def of_a_sealed_bid(row: Any) -> bool:
+        bid = getattr(row, "bid", None)  # None when the bid is gone already (a draft deleted)
+        return bid is None or bid.opened_at is None
+
     pagecache.unseen_while(Bid, lambda bid: bid.opened_at is None)
-    pagecache.unseen_while(BidDocument, lambda document: document.bid.opened_at is None)
-    pagecache.unseen_while(BidReceipt, lambda receipt: receipt.bid.opened_at is None)
+    pagecache.unseen_while(BidDocument, of_a_sealed_bid)
+    pagecache.unseen_while(BidReceipt, of_a_sealed_bid)
     pagecache.unseen_while(TenderKey, lambda key: True)

@@ -162,8 +162,12 @@ def test_a_visitor_requests_a_public_document_from_a_cached_page_without_a_token
 def test_a_sealed_bid_keeps_the_cached_pages_and_its_opening_makes_them_stale(client: Client) -> None:
     """Before the opening nothing of a bid is public: a bid rush must not empty the page cache
     (every submission writes a bid, a receipt and a sealed audit entry). The opening must."""
+    import io
+
+    from procurement.services.bids import bid_add_document, bid_remove_document, bid_replace
     from procurement.services.opening import tender_open
     from tests.procurement.bidding import make_bidder, make_tender, pass_deadline, purchaser_of, submit_bid
+    from tests.procurement.factories import PDF
 
     tender = make_tender()
     user, organisation = make_bidder(cat=tender.category)
@@ -171,7 +175,11 @@ def test_a_sealed_bid_keeps_the_cached_pages_and_its_opening_makes_them_stale(cl
     for path in pages:
         assert client.get(path)["X-Page-Cache"] == "miss"
     generation = pagecache_generation()
-    submit_bid(tender, user, organisation)
+    bid = submit_bid(tender, user, organisation)
+    extra = bid_add_document(
+        bid=bid_replace(bid=bid, by=user), name="补充.pdf", stream=io.BytesIO(PDF), by=user
+    )
+    bid_remove_document(document=extra, by=user)
     assert pagecache_generation() == generation
     for path in pages:
         assert client.get(path)["X-Page-Cache"] == "hit", path
