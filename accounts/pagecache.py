@@ -166,16 +166,8 @@ def unseen_while(model: type, condition: Callable[[Any], bool]) -> None:
 
 
 def _unseen(sender: Any, instance: Any) -> bool:
-    if instance is None:
-        return False
-    if sender._meta.label_lower == "accounts.auditentry":
-        # A sealed bidder's step (accounts.audit: its actor is sealed until the opening) is on no
-        # public page; the opening's own entries are not sealed and make the pages stale.
-        from accounts.audit import SEALED_ACTOR_KEY
-
-        return SEALED_ACTOR_KEY in (instance.summary or {})
     condition = _UNSEEN.get(sender)
-    return condition is not None and bool(condition(instance))
+    return instance is not None and condition is not None and bool(condition(instance))
 
 
 def _changed(sender: Any, using: str = "default", **kwargs: Any) -> None:
@@ -200,5 +192,11 @@ def _changed(sender: Any, using: str = "default", **kwargs: Any) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
+    from accounts.audit import SEALED_ACTOR_KEY
+    from accounts.models import AuditEntry
+
     for signal in (post_save, post_delete, m2m_changed):
         signal.connect(_changed, dispatch_uid=f"pagecache-{id(signal)}")
+    # A sealed bidder's step (accounts.audit: its actor is sealed until the opening) is on no public
+    # page; the opening's own entries are not sealed and make the pages stale.
+    unseen_while(AuditEntry, lambda entry: SEALED_ACTOR_KEY in (entry.summary or {}))

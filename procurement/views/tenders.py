@@ -77,6 +77,9 @@ def _form_error(form: Any, exc: DomainError, aliases: dict[str, str] | None = No
 # --- public portal ---------------------------------------------------------------------------------
 
 
+TENDER_ROWS = "procurement/includes/tender_rows.html"
+
+
 @public_page
 def tender_list(request: HttpRequest) -> HttpResponse:
     """Published tenders, newest first, filtered; keyset pages (no COUNT over the table). The rows
@@ -95,9 +98,7 @@ def tender_list(request: HttpRequest) -> HttpResponse:
             columns=selectors.LIST_COLUMNS,
         )
         _label_rows(page.items)
-        return render_to_string(
-            "procurement/includes/tender_rows.html", {"page": page, "query": query_string}
-        )
+        return render_to_string(TENDER_ROWS, {"page": page, "query": query_string})
 
     digest = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()
     rows = fragments.cached(
@@ -105,7 +106,7 @@ def tender_list(request: HttpRequest) -> HttpResponse:
         fragments.LIST_VERSION_KEY,
         None,
         draw,
-        templates=("procurement/includes/tender_rows.html",),
+        templates=(TENDER_ROWS,),
     )
     return render(
         request,
